@@ -124,7 +124,8 @@ struct iot_file_header {
   uint32_t exec_seq;         /* 0 for the first image of this pid, +1 per exec */
   uint32_t cmdline_len;      /* bytes used in cmdline, NUL-separated arguments */
   char host[64];             /* NUL-terminated */
-  char reserved[256];
+  uint64_t proc_start_ticks; /* the process's start time (/proc/PID/stat field 22): same across exec */
+  char reserved[248];
   char cmdline[IOT_HEADER_SIZE - 424]; /* what fits of argv, NUL-separated */
 };
 
