@@ -1,0 +1,96 @@
+"""The one list of integration tests: CTest registers each name; `registry.py NAME ...` runs one."""
+import argparse
+import sys
+import traceback
+
+import blocked
+import counts
+import lifecycle
+import same
+import servers
+from iotest import Context, Failure
+
+FAMILIES = ["sc_recv", "sc_select", "sc_poll", "sc_epoll", "sc_accept", "sc_signals"]
+
+TESTS = {}
+
+# A. Same behaviour, each family plain and fortified, under each shim setting.
+for family in FAMILIES:
+    for build in (family, family + "_fortify"):
+        for variant in same.VARIANTS:
+            TESTS[f"same.{build[3:]}.{variant}"] = (
+                lambda ctx, b=build, v=variant: same.same_behaviour(ctx, b, v))
+TESTS["same.fd_numbers"] = lambda ctx: same.same_behaviour(ctx, "sc_fds", "preload")
+for family in same.FORTIFY_IMPORTS:
+    TESTS[f"fortify_imports.{family[3:]}"] = lambda ctx, f=family: same.fortify_imports(ctx, f)
+
+# B. Recorded counts.
+for build in ("sc_recv", "sc_recv_fortify"):
+    TESTS[f"counts.{build[3:]}"] = lambda ctx, b=build: counts.recv_family(ctx, b)
+for build in ("sc_select", "sc_select_fortify"):
+    TESTS[f"counts.{build[3:]}.nfds10"] = lambda ctx, b=build: counts.select_family(ctx, b, 10)
+    TESTS[f"counts.{build[3:]}.nfds1500"] = lambda ctx, b=build: counts.select_family(ctx, b, 1500)
+for build in ("sc_poll", "sc_poll_fortify"):
+    TESTS[f"counts.{build[3:]}"] = lambda ctx, b=build: counts.poll_family(ctx, b)
+TESTS["counts.epoll"] = lambda ctx: counts.epoll_family(ctx, "sc_epoll")
+TESTS["counts.epoll_interest_after_close"] = counts.epoll_interest_after_close
+TESTS["counts.accept"] = lambda ctx: counts.accept_family(ctx, "sc_accept")
+TESTS["counts.header"] = counts.header
+
+# C. Blocked detection.
+TESTS["blocked.waits"] = blocked.waits
+TESTS["blocked.data_ready"] = blocked.data_ready
+TESTS["blocked.eagain"] = blocked.eagain
+TESTS["blocked.split_phases"] = blocked.split_phases
+
+# D. Process lifecycle and hostile output directories.
+TESTS["life.fork"] = lifecycle.fork
+TESTS["life.exec"] = lambda ctx: lifecycle.exec_self(ctx, strip_env=False)
+TESTS["life.exec_without_preload_env"] = lambda ctx: lifecycle.exec_self(ctx, strip_env=True)
+TESTS["life.threads"] = lifecycle.threads
+TESTS["life.vfork_exec"] = lambda ctx: lifecycle.spawn(ctx, "vfork")
+TESTS["life.posix_spawn"] = lambda ctx: lifecycle.spawn(ctx, "posix_spawn")
+TESTS["life.closed_fds"] = lifecycle.closed_fds
+TESTS["life.sigkill"] = lifecycle.sigkill
+TESTS["life.full_disk"] = lifecycle.full_disk
+TESTS["life.max_size"] = lifecycle.max_size
+TESTS["life.read_only_dir"] = lifecycle.read_only_dir
+TESTS["life.symlink"] = lambda ctx: lifecycle.symlink(ctx, dangling=False)
+TESTS["life.symlink_dangling"] = lambda ctx: lifecycle.symlink(ctx, dangling=True)
+
+# F. python3 from Debian as the traced program.
+TESTS["python.select_server"] = servers.select_server
+TESTS["python.epoll_server"] = servers.epoll_server
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("name", nargs="?")
+    parser.add_argument("--list", action="store_true")
+    parser.add_argument("--shim")
+    parser.add_argument("--viewer")
+    parser.add_argument("--bin")
+    args = parser.parse_args()
+    if args.list:
+        print("\n".join(TESTS))
+        return 0
+    if args.name not in TESTS or not (args.shim and args.viewer and args.bin):
+        parser.error("give a test name from --list, --shim, --viewer and --bin")
+    ctx = Context(args.shim, args.viewer, args.bin)
+    try:
+        TESTS[args.name](ctx)
+    except Failure as e:
+        print(f"FAIL {args.name}: {e}")
+        return 1
+    except Exception:
+        traceback.print_exc()
+        print(f"FAIL {args.name}: the harness raised")
+        return 1
+    finally:
+        ctx.close()
+    print(f"PASS {args.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

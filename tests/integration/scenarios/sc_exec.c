@@ -1,0 +1,49 @@
+/* Scenario for exec: an image recvs twice and execs itself, the new image recvs three times. */
+#define _GNU_SOURCE
+#include "scenario.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int recv_n(int n) {
+  int sp[2], ok = 0;
+  char c;
+  sc_socketpair(SOCK_STREAM, sp);
+  for (int i = 0; i < n; i++) {
+    sc_put(sp[1], "x", 1);
+    ok += recv(sp[0], &c, 1, 0) == 1;
+  }
+  return ok;
+}
+
+/* The environment without LD_PRELOAD: the shim must carry itself into the new image anyway. */
+static char **without_preload(void) {
+  int n = 0;
+  while (environ[n])
+    n++;
+  char **env = calloc(n + 1, sizeof *env);
+  int k = 0;
+  for (int i = 0; i < n; i++)
+    if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
+      env[k++] = environ[i];
+  return env;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "second") == 0) {
+    sc_expect(recv_n(3) == 3, "second image");
+    sc_say("second image pid %d", (int)getpid());
+    return sc_failures();
+  }
+  int strip = argc == 2 && strcmp(argv[1], "strip-env") == 0;
+  sc_expect(recv_n(2) == 2, "first image");
+  sc_say("first image pid %d", (int)getpid());
+  char *args[] = {argv[0], "second", NULL};
+  execve("/proc/self/exe", args, strip ? without_preload() : environ);
+  sc_say("execve failed");
+  return 1;
+}
