@@ -1,0 +1,89 @@
+/* Input files of a command: FILE arguments, with each directory standing for its *.trace files. */
+#include "inputs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int push(struct iotv_inputs *in, size_t *cap, char *p) {
+  if (!p)
+    return -1;
+  if (in->n == *cap) {
+    size_t nc = *cap ? *cap * 2 : 16;
+    char **q = realloc(in->paths, nc * sizeof *q);
+    if (!q) {
+      free(p);
+      return -1;
+    }
+    in->paths = q;
+    *cap = nc;
+  }
+  in->paths[in->n++] = p;
+  return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a > b && strcmp(s + a - b, suffix) == 0;
+}
+
+static int add_dir(struct iotv_inputs *in, size_t *cap, const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  size_t first = in->n;
+  if (!d) {
+    fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+    in->failed = 1;
+    return 0;
+  }
+  while ((de = readdir(d)) != NULL) {
+    char *p;
+    if (!ends_with(de->d_name, ".trace"))
+      continue;
+    if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+      p = NULL;
+    if (push(in, cap, p) < 0) {
+      closedir(d);
+      return -1;
+    }
+  }
+  closedir(d);
+  if (in->n == first) {
+    fprintf(stderr, "%s: no *.trace files in this directory\n", dir);
+    in->failed = 1;
+  }
+  /* readdir order is arbitrary; sorted, pid-named files come out in a stable order. */
+  qsort(in->paths + first, in->n - first, sizeof *in->paths, cmp_str);
+  return 0;
+}
+
+int iotv_inputs_expand(struct iotv_inputs *in, int argc, char **argv) {
+  size_t cap = 0;
+  int i;
+  memset(in, 0, sizeof *in);
+  for (i = 0; i < argc; i++) {
+    struct stat st;
+    int r = stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode) ? add_dir(in, &cap, argv[i])
+                                                           : push(in, &cap, strdup(argv[i]));
+    if (r < 0) {
+      iotv_inputs_free(in);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void iotv_inputs_free(struct iotv_inputs *in) {
+  size_t i;
+  for (i = 0; i < in->n; i++)
+    free(in->paths[i]);
+  free(in->paths);
+  memset(in, 0, sizeof *in);
+}

@@ -1,0 +1,109 @@
+/* Reading a trace file: header checks, the chunk index, damage reports and per-thread event
+ * cursors. */
+#ifndef IOTV_READER_H
+#define IOTV_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "iotrace_format.h"
+
+/* One chunk found by the scan; events chunks are kept sorted by (tid, seq, offset). */
+struct iotv_chunk_ref {
+  uint64_t off; /* file offset of the chunk header */
+  uint32_t tid;
+  uint32_t seq;
+  uint32_t size;
+  uint32_t capacity;
+  uint32_t nslots; /* slots (or payload bytes) readable: min(used, capacity, what the file holds) */
+  uint16_t type;
+  uint16_t flags;
+  char name[17];
+};
+
+/* A thread: its events chunks are chunks[first .. first + count). */
+struct iotv_thread {
+  uint32_t tid;
+  char name[17];
+  uint32_t first;
+  uint32_t count;
+};
+
+/* A committed call-site record: ip points into the file, so it is only valid while it is open. */
+struct iotv_site {
+  uint32_t id;
+  uint32_t nframes;
+  const unsigned char *ip; /* nframes little-endian uint64_t, maybe unaligned */
+};
+
+struct iotv_module {
+  uint64_t start, end, file_offset;
+  char *path;
+};
+
+struct iotv_map;
+
+struct iotv_trace {
+  const char *path;
+  const unsigned char *base; /* the whole file */
+  size_t len;
+  int mapped;        /* base came from mmap and must be unmapped */
+  FILE *warn;        /* where damage is reported; NULL keeps quiet (fuzzing) */
+  unsigned warnings; /* reported so far, to cap the flood from a badly damaged file */
+  struct iot_file_header hdr;
+  uint64_t end;                  /* where the chunk scan stopped */
+  int truncated;                 /* the file ends before the data it claims */
+  unsigned damaged_ranges;       /* stretches skipped while resynchronising */
+  unsigned bad_chunks;           /* chunks with an impossible size or payload */
+  struct iotv_chunk_ref *chunks; /* events chunks */
+  size_t nchunks;
+  struct iotv_chunk_ref *meta; /* stacks and modules chunks, in file order */
+  size_t nmeta;
+  struct iotv_thread *threads;
+  size_t nthreads;
+  struct iotv_map *sites; /* id -> struct iotv_site, filled by iotv_trace_load_sites */
+  struct iotv_module *modules;
+  size_t nmodules;
+  char **argv; /* the command line split at NULs */
+  size_t argc;
+  uint64_t unknown_calls; /* slots with a call id this viewer does not know */
+};
+
+/* Open and map path; 0 on success, -1 when the file cannot be used at all (reason printed). */
+int iotv_trace_open(struct iotv_trace *t, const char *path, FILE *warn);
+/* The same on bytes already in memory (the fuzzer); buf must outlive t. */
+int iotv_trace_open_mem(struct iotv_trace *t, const char *name, const void *buf, size_t len,
+                        FILE *warn);
+void iotv_trace_close(struct iotv_trace *t);
+/* Whether anything was skipped or cut: the exit status then says the output is partial. */
+int iotv_trace_damaged(const struct iotv_trace *t);
+/* Report damage at a file offset as "path: offset 0x..: message". */
+void iotv_trace_warn(struct iotv_trace *t, uint64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parse the stacks and modules chunks (done on demand: most commands never need them). */
+void iotv_trace_load_sites(struct iotv_trace *t);
+const struct iotv_site *iotv_trace_site(const struct iotv_trace *t, uint32_t id);
+uint64_t iotv_site_ip(const struct iotv_site *s, uint32_t i);
+
+/* Walks one thread's events in the order they were recorded, chunk by chunk. */
+struct iotv_cursor {
+  struct iotv_trace *t;
+  const struct iotv_thread *th;
+  uint32_t ci; /* index into th's chunks */
+  uint32_t slot;
+  uint64_t off;        /* file offset of the last event returned */
+  uint64_t torn;       /* slots skipped because call was 0 */
+  struct iot_event ev; /* a copy, so a misaligned buffer never yields a misaligned pointer */
+};
+
+void iotv_cursor_init(struct iotv_cursor *c, struct iotv_trace *t, size_t thread);
+/* The next valid event, or NULL at the end; *site gets its call-site id (0 when none). */
+const struct iot_event *iotv_cursor_next(struct iotv_cursor *c, uint32_t *site);
+
+/* Nanoseconds from the file's anchor to the end of the process (or of its last event if unknown).
+ */
+uint64_t iotv_trace_duration_hint(const struct iotv_trace *t);
+
+#endif

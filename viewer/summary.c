@@ -1,0 +1,97 @@
+/* The summary command: aggregates each trace file and prints it as a table or as JSON. */
+#include "summary.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "inputs.h"
+#include "maps.h"
+
+static const struct iotv_stats *sort_ctx;
+
+static int cmp_site_time(const void *a, const void *b) {
+  const struct iotv_sitestat *x = iotv_map_get(sort_ctx->sites, *(const uint64_t *)a);
+  const struct iotv_sitestat *y = iotv_map_get(sort_ctx->sites, *(const uint64_t *)b);
+  if (x->time_ns != y->time_ns)
+    return x->time_ns > y->time_ns ? -1 : 1;
+  return *(const uint64_t *)a < *(const uint64_t *)b ? -1 : 1;
+}
+
+uint64_t *iotv_sites_by_time(const struct iotv_stats *s, size_t *n) {
+  uint64_t *keys = iotv_map_sorted_keys(s->sites);
+  *n = keys ? iotv_map_count(s->sites) : 0;
+  /* qsort has no context argument in C11; the summary is single-threaded. */
+  sort_ctx = s;
+  if (keys)
+    qsort(keys, *n, sizeof *keys, cmp_site_time);
+  return keys;
+}
+
+static int summarize(const char *path, int json, int by_site, int *first) {
+  struct iotv_trace t;
+  struct iotv_proc p;
+  int status = IOTV_EXIT_OK;
+  if (iotv_trace_open(&t, path, stderr) < 0)
+    return IOTV_EXIT_INPUT;
+  memset(&p, 0, sizeof p);
+  p.t = &t;
+  p.s = iotv_stats_collect(&t, by_site);
+  if (!p.s) {
+    fprintf(stderr, "%s: out of memory\n", path);
+    iotv_trace_close(&t);
+    return IOTV_EXIT_INPUT;
+  }
+  iotv_diagnose(p.s, p.model, sizeof p.model, p.evidence, sizeof p.evidence);
+  if (json) {
+    fputs(*first ? "\n" : ",\n", stdout);
+    iotv_summary_json(stdout, &p, by_site);
+  } else {
+    if (!*first)
+      fputc('\n', stdout);
+    iotv_summary_text(stdout, &p, by_site);
+  }
+  *first = 0;
+  if (iotv_trace_damaged(&t))
+    status = IOTV_EXIT_INPUT;
+  iotv_stats_free(p.s);
+  iotv_trace_close(&t);
+  return status;
+}
+
+int iotv_cmd_summary(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"json", no_argument, NULL, 'j'}, {"by-site", no_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
+  struct iotv_inputs in;
+  int json = 0, by_site = 0, c, status = IOTV_EXIT_OK, first = 1;
+  size_t i;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if (c == 'j')
+      json = 1;
+    else if (c == 's')
+      by_site = 1;
+    else
+      return iotv_usage_error("summary", "unknown option");
+  }
+  if (optind >= argc)
+    return iotv_usage_error("summary", "no trace file given");
+  if (iotv_inputs_expand(&in, argc - optind, argv + optind) < 0) {
+    fprintf(stderr, "iotrace: out of memory\n");
+    return IOTV_EXIT_INPUT;
+  }
+  if (in.failed)
+    status = IOTV_EXIT_INPUT;
+  if (json)
+    fputs("{\"processes\":[", stdout);
+  for (i = 0; i < in.n; i++) {
+    int r = summarize(in.paths[i], json, by_site, &first);
+    if (r > status)
+      status = r;
+  }
+  if (json)
+    fputs("\n]}\n", stdout);
+  iotv_inputs_free(&in);
+  return status;
+}

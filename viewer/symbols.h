@@ -1,0 +1,17 @@
+/* Frame names: turns a return address into "function (module+offset)" using ELF symbols on disk. */
+#ifndef IOTV_SYMBOLS_H
+#define IOTV_SYMBOLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reader.h"
+
+struct iotv_symbolizer;
+
+struct iotv_symbolizer *iotv_sym_new(const struct iotv_trace *t);
+void iotv_sym_free(struct iotv_symbolizer *s);
+/* Writes the name of the frame at ip; falls back to module+offset, then to the bare address. */
+void iotv_sym_frame(struct iotv_symbolizer *s, uint64_t ip, char *buf, size_t len);
+
+#endif
