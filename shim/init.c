@@ -1,0 +1,103 @@
+/* The shim's start and end: configuration from IOTRACE_*, the constructor, fork and exit. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "iot_shim.h"
+#include "real.h"
+
+struct iot_config iot_config;
+int iot_ready;
+volatile uint32_t iot_gen = 1;
+volatile int iot_vfork_pending;
+pid_t iot_vfork_parent;
+
+#define IOT_DEFAULT_MAX_MIB 1024u
+
+static unsigned long iot_env_number(const char *name, unsigned long dflt, unsigned long max) {
+  const char *v = getenv(name);
+  if (!v || !*v)
+    return dflt;
+  char *end;
+  unsigned long n = strtoul(v, &end, 10);
+  if (*end) {
+    iot_say(name, "is not a number; using the default", 0);
+    return dflt;
+  }
+  return n > max ? max : n;
+}
+
+static void iot_read_config(void) {
+  iot_config.stack_depth = (uint32_t)iot_env_number("IOTRACE_STACK", 0, IOT_MAX_STACK_FRAMES);
+  iot_config.split = iot_env_number("IOTRACE_SPLIT", 0, 1) != 0;
+  uint64_t mib = iot_env_number("IOTRACE_MAX_SIZE", IOT_DEFAULT_MAX_MIB, 1u << 20);
+  if (mib < 1)
+    mib = 1;
+  iot_config.max_bytes = mib << 20;
+
+  /* The output path is made absolute now: daemons chdir("/") later. */
+  const char *out = getenv("IOTRACE_OUTPUT");
+  if (!out || !*out)
+    out = "iotrace.%p.trace";
+  char cwd[PATH_MAX];
+  if (out[0] != '/' && getcwd(cwd, sizeof cwd))
+    snprintf(iot_config.output, sizeof iot_config.output, "%s/%s", cwd, out);
+  else
+    snprintf(iot_config.output, sizeof iot_config.output, "%s", out);
+
+  Dl_info info;
+  if (dladdr((void *)iot_read_config, &info) && info.dli_fname) {
+    char real[PATH_MAX];
+    const char *p = realpath(info.dli_fname, real) ? real : info.dli_fname;
+    snprintf(iot_config.shim_path, sizeof iot_config.shim_path, "%s", p);
+  }
+}
+
+static void iot_after_fork_parent(void) {
+  iot_fd_forked();
+}
+
+/* A forked child: a file of its own, and nothing more written into the parent's. */
+void iot_after_fork_child(void) {
+  int was = iot_tracing;
+  iot_tracing = 0;
+  iot_writer_forget();
+  __atomic_add_fetch(&iot_gen, 1, __ATOMIC_RELEASE);
+  iot_vfork_pending = 0;
+  iot_self.busy = 0;
+  iot_fd_forked();
+  iot_stack_forked();
+  if (was && iot_writer_open() == 0)
+    iot_tracing = 1;
+}
+
+void iot_init(void) {
+  if (iot_ready)
+    return;
+  iot_self.busy++;
+  iot_real_resolve_all();
+  iot_read_config();
+  iot_blocked_init();
+  iot_fdtab_init();
+  if (iot_config.stack_depth && iot_stack_init(iot_config.stack_depth) != 0)
+    iot_config.stack_depth = 0;
+  if (iot_writer_open() == 0)
+    iot_tracing = 1;
+  pthread_atfork(NULL, iot_after_fork_parent, iot_after_fork_child);
+  iot_ready = 1;
+  iot_self.busy--;
+}
+
+__attribute__((constructor)) static void iot_constructor(void) {
+  iot_init();
+}
+
+__attribute__((destructor)) static void iot_destructor(void) {
+  iot_tracing = 0;
+  iot_writer_close(0);
+}

@@ -1,0 +1,169 @@
+/* Private declarations shared by the shim's files: state, real symbols, recording and fd bookkeeping. */
+#ifndef IOT_SHIM_H
+#define IOT_SHIM_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "iotrace_format.h"
+
+#define IOT_EXPORT __attribute__((visibility("default")))
+#define IOT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define IOT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* initial-exec: a general-dynamic TLS access may call __tls_get_addr, which can allocate and
+ * re-enter the shim; a preloaded library always has room in the static TLS block. */
+#define IOT_TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* ---- configuration (init.c) ---- */
+struct iot_config {
+  uint32_t stack_depth; /* IOTRACE_STACK */
+  int split;            /* IOTRACE_SPLIT */
+  uint64_t max_bytes;   /* IOTRACE_MAX_SIZE, in bytes */
+  char output[4200];    /* IOTRACE_OUTPUT, made absolute at start */
+  char shim_path[4200]; /* this library's path, to put back into LD_PRELOAD across exec */
+};
+extern struct iot_config iot_config;
+extern int iot_ready;           /* real symbols resolved and the writer tried */
+extern volatile uint32_t iot_gen; /* bumped in a forked child: per-thread state is stale */
+extern volatile int iot_vfork_pending;
+void iot_init(void);
+void iot_after_fork_child(void);
+
+/* ---- per-thread state ---- */
+struct iot_thread {
+  uint32_t gen;
+  uint32_t tid;
+  int busy; /* the shim's own bookkeeping is running on this thread */
+  struct iot_chunk *ev_chunk;
+  uint32_t *ev_sites;
+  uint32_t next_chunk_size;
+  struct iot_chunk *st_chunk; /* call-site definitions */
+  uint32_t seq;
+};
+extern IOT_TLS struct iot_thread iot_self;
+pid_t iot_gettid(void);
+
+/* In a vfork child, which shares the parent's memory: the shim must touch nothing there. */
+int iot_vfork_slow(void);
+extern pid_t iot_vfork_parent;
+static inline int iot_in_vfork_child(void) {
+  return IOT_UNLIKELY(iot_vfork_pending) && iot_vfork_slow();
+}
+
+/* ---- clock ---- */
+static inline uint64_t iot_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- blocked detection (blocked.c) ---- */
+void iot_blocked_init(void);
+extern int iot_rseq_ok;
+extern ptrdiff_t iot_rseq_off;
+extern const void *const iot_rseq_marker;
+/* Arms the marker that the kernel clears whenever it takes the thread off the CPU. */
+static inline void iot_blocked_arm(void) {
+  if (IOT_LIKELY(iot_rseq_ok))
+    *(volatile uint64_t *)((char *)__builtin_thread_pointer() + iot_rseq_off + 8) =
+        (uint64_t)(uintptr_t)iot_rseq_marker;
+}
+/* 1 if the thread left the CPU since iot_blocked_arm(), 0 if not, -1 if unmeasurable. */
+static inline int iot_blocked_check(void) {
+  if (!IOT_LIKELY(iot_rseq_ok))
+    return -1;
+  volatile uint64_t *cs = (volatile uint64_t *)((char *)__builtin_thread_pointer() + iot_rseq_off + 8);
+  uint64_t v = *cs;
+  *cs = 0;
+  return v != (uint64_t)(uintptr_t)iot_rseq_marker;
+}
+
+/* ---- writer (writer.c) ---- */
+extern struct iot_file_header *iot_hdr; /* NULL when this process is not traced */
+extern int iot_trace_fd;                /* the trace file, hidden from the program */
+int iot_writer_open(void);
+void iot_writer_close(int execing);
+void iot_writer_forget(void);
+void iot_writer_reopen_after_exec(void); /* in a forked child: drop the parent's file without touching it */
+struct iot_chunk *iot_claim_chunk(uint16_t type, uint32_t size);
+void iot_count_drop(void);
+void iot_say(const char *what, const char *detail, int err); /* one line on stderr */
+
+/* ---- recording (record.c) ---- */
+struct iot_span {
+  uint64_t t0, t1;
+  int on;      /* 0: pass through without recording */
+  int ended;   /* t1 and blocked are taken */
+  int blocked; /* as iot_blocked_check() */
+};
+/* Starts a call: decides whether to record it and takes the start time. */
+static inline void iot_begin(struct iot_span *c) {
+  extern int iot_tracing;
+  c->on = IOT_LIKELY(iot_tracing) && IOT_LIKELY(!iot_self.busy) && !iot_in_vfork_child();
+  c->ended = 0;
+  if (c->on) {
+    c->t0 = iot_now();
+    iot_blocked_arm();
+  }
+}
+/* Ends the timed part of a call: first thing after the real call returns. */
+static inline void iot_end(struct iot_span *c) {
+  if (!c->ended) {
+    c->t1 = iot_now();
+    c->blocked = iot_blocked_check();
+    c->ended = 1;
+  }
+}
+void iot_record(struct iot_span *c, int call, int fd, long result, int err, uint64_t arg,
+                uint64_t aux, uint8_t flags);
+extern int iot_tracing;
+/* Records the call with the errno it left, and leaves errno as the call set it. */
+static inline void iot_finish(struct iot_span *c, int call, int fd, long ret, uint64_t arg,
+                              uint64_t aux, uint8_t flags) {
+  int err = errno;
+  iot_record(c, call, fd, ret, err, arg, aux, flags);
+  errno = err;
+}
+
+/* ---- call sites (stack.c) ---- */
+#define IOT_MAX_STACK_FRAMES 64
+int iot_stack_init(uint32_t depth);
+uint32_t iot_stack_site(void);
+void iot_stack_forked(void); /* a child's file has none of the parent's call sites */
+
+/* ---- fd bookkeeping (fdtab.c) ---- */
+enum iot_fd_kind { IOT_FD_UNKNOWN = 0, IOT_FD_SOCKET, IOT_FD_PIPE, IOT_FD_OTHER, IOT_FD_EPOLL };
+int iot_fdtab_init(void);
+int iot_fd_kind(int fd); /* looks it up, asking the kernel once per fd */
+void iot_fd_created(int fd, int kind);
+void iot_fd_dup(int oldfd, int newfd);
+void iot_fd_closed(int fd);
+void iot_fd_closed_range(unsigned first, unsigned last);
+void iot_fd_forked(void);
+void iot_epoll_ctl_done(int epfd, int op, int fd);
+uint32_t iot_epoll_interest(int epfd);
+/* The trace fd is the shim's: these keep the program from closing or replacing it. */
+static inline int iot_is_own_fd(int fd) {
+  return fd >= 0 && fd == iot_trace_fd;
+}
+void iot_move_own_fd_away(int fd);
+
+/* ---- split phases (split.c) ---- */
+typedef ssize_t (*iot_copy_fn)(void *args);
+/* Whether IOTRACE_SPLIT applies to a read of len bytes with these recv flags. */
+static inline int iot_split_wanted(size_t len, int flags) {
+  return IOT_UNLIKELY(iot_config.split) && len > 0 && !(flags & (MSG_DONTWAIT | MSG_OOB | MSG_ERRQUEUE));
+}
+/* Runs a blocking socket read as a wait phase then a copy phase, each recorded; outer is ended. */
+ssize_t iot_split(struct iot_span *outer, int fd, int flags, size_t len, iot_copy_fn copy,
+                  void *args);
+
+/* ---- raw system calls (raw.c); the real symbols are in real.h ---- */
+long iot_raw(long nr, long a, long b, long c, long d, long e, long f);
+void iot_real_resolve_all(void);
+
+#endif

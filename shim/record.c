@@ -1,0 +1,130 @@
+/* Stores one event into the calling thread's own chunk: no lock, no allocation, signal-safe. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "iot_shim.h"
+
+IOT_TLS struct iot_thread iot_self;
+int iot_tracing;
+
+/* Chunks grow per thread, so a short-lived thread costs 1 KiB and a busy one claims rarely. */
+#define IOT_SMALL_CHUNK IOT_CHUNK_ALIGN
+#define IOT_LARGE_CHUNK (64u * 1024u)
+
+pid_t iot_gettid(void) {
+  return (pid_t)syscall(SYS_gettid);
+}
+
+/* A new thread, or the one thread of a freshly forked child: the old chunks are not ours. */
+static void iot_thread_reset(struct iot_thread *t) {
+  t->gen = iot_gen;
+  t->tid = (uint32_t)iot_gettid();
+  t->ev_chunk = NULL;
+  t->ev_sites = NULL;
+  t->st_chunk = NULL;
+  t->next_chunk_size = IOT_SMALL_CHUNK;
+  t->seq = 0;
+}
+
+/* Takes the next slot index of a chunk; one instruction, so a signal handler cannot split it. */
+static inline uint32_t iot_take_slot(struct iot_chunk *ch) {
+#if defined(__x86_64__)
+  uint32_t i = 1;
+  __asm__ volatile("xaddl %0, %1" : "+r"(i), "+m"(ch->used));
+  return i;
+#else
+  return __atomic_fetch_add(&ch->used, 1, __ATOMIC_RELAXED);
+#endif
+}
+
+static struct iot_chunk *iot_new_events_chunk(struct iot_thread *t) {
+  uint32_t size = t->next_chunk_size;
+  struct iot_chunk *ch = iot_claim_chunk(IOT_CHUNK_EVENTS, size);
+  if (!ch)
+    return NULL;
+  uint32_t per = sizeof(struct iot_event) + (iot_config.stack_depth ? sizeof(uint32_t) : 0);
+  ch->capacity = (size - sizeof *ch) / per;
+  ch->flags = iot_config.stack_depth ? IOT_CF_SITES : 0;
+  struct iot_chunk *old = t->ev_chunk;
+  t->ev_sites = (uint32_t *)((char *)(ch + 1) + ch->capacity * sizeof(struct iot_event));
+  t->ev_chunk = ch;
+  if (size < IOT_LARGE_CHUNK)
+    t->next_chunk_size = size * 4;
+  /* A full chunk is never written again: let its pages leave this process (they stay in the
+   * file), so the shim's resident memory does not grow with run time. */
+  if (old && old->size >= IOT_LARGE_CHUNK)
+    madvise(old, old->size, MADV_DONTNEED);
+  return ch;
+}
+
+static struct iot_event *iot_reserve(struct iot_thread *t, uint32_t **site) {
+  if (IOT_UNLIKELY(t->gen != iot_gen))
+    iot_thread_reset(t);
+  struct iot_chunk *ch = t->ev_chunk;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (ch) {
+      uint32_t i = iot_take_slot(ch);
+      if (IOT_LIKELY(i < ch->capacity)) {
+        *site = (ch->flags & IOT_CF_SITES) ? (uint32_t *)((char *)(ch + 1) + ch->capacity *
+                                                          sizeof(struct iot_event)) + i
+                                           : NULL;
+        return (struct iot_event *)(ch + 1) + i;
+      }
+    }
+    ch = iot_new_events_chunk(t);
+    if (!ch)
+      return NULL;
+  }
+  return NULL;
+}
+
+static inline int32_t iot_sat32(long v) {
+  return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
+void iot_record(struct iot_span *c, int call, int fd, long result, int err, uint64_t arg,
+                uint64_t aux, uint8_t flags) {
+  iot_end(c); /* usually done already, before the shim's own work could count */
+  uint64_t t1 = c->t1;
+  int blocked = c->blocked;
+  struct iot_thread *t = &iot_self;
+  t->busy++;
+  uint32_t *site = NULL;
+  struct iot_event *e = iot_reserve(t, &site);
+  if (!e) {
+    iot_count_drop();
+    t->busy--;
+    return;
+  }
+  uint64_t dur = t1 - c->t0;
+  if (dur <= UINT32_MAX) {
+    e->dur = (uint32_t)dur;
+  } else if (dur / 1000u <= UINT32_MAX) {
+    e->dur = (uint32_t)(dur / 1000u);
+    flags |= IOT_DUR_US << IOT_EF_DUR_SHIFT;
+  } else {
+    uint64_t ms = dur / 1000000u;
+    e->dur = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+    flags |= IOT_DUR_MS << IOT_EF_DUR_SHIFT;
+  }
+  if (blocked > 0)
+    flags |= IOT_EF_BLOCKED;
+  else if (blocked < 0)
+    flags |= IOT_EF_BLOCK_UNKNOWN;
+  if (result < 0 && (err == EAGAIN || err == EWOULDBLOCK))
+    flags |= IOT_EF_WOULDBLOCK;
+  e->start_ns = c->t0 - iot_hdr->mono_anchor_ns;
+  e->flags = flags;
+  e->err = result < 0 ? (uint16_t)err : 0;
+  e->fd = fd;
+  e->result = iot_sat32(result);
+  e->arg = arg > UINT32_MAX ? UINT32_MAX : (uint32_t)arg;
+  e->aux = aux > UINT32_MAX ? UINT32_MAX : (uint32_t)aux;
+  if (site)
+    *site = iot_stack_site();
+  __atomic_store_n(&e->call, (uint8_t)call, __ATOMIC_RELEASE); /* the slot is valid from here */
+  t->busy--;
+}

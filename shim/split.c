@@ -1,0 +1,39 @@
+/* IOTRACE_SPLIT: a blocking read shown as its two phases, waiting for data and copying it. */
+#define _GNU_SOURCE
+#include <sys/socket.h>
+
+#include "iot_shim.h"
+#include "real.h"
+
+/*
+ * Phase 1 waits with recv(fd, &byte, 1, MSG_PEEK): the same kernel path as the
+ * read itself, so SO_RCVTIMEO, SA_RESTART, EINTR and errors behave exactly as
+ * they would have, and nothing is consumed.  If it fails, its answer is the
+ * read's answer.  Phase 2 is then the program's own call, unchanged: data is
+ * there, so it only copies (unless MSG_WAITALL or SO_RCVLOWAT ask for more,
+ * and then it waits as it would have).
+ */
+ssize_t iot_split(struct iot_span *outer, int fd, int flags, size_t len, iot_copy_fn copy,
+                  void *args) {
+  struct iot_span wait, copying;
+  char byte;
+  iot_begin(&wait);
+  ssize_t peek = IOT_REAL(recv)(fd, &byte, 1, MSG_PEEK | (flags & MSG_DONTWAIT));
+  iot_end(&wait);
+  int err = errno;
+  iot_record(&wait, IOT_CALL_PHASE_WAIT, fd, peek < 0 ? -1 : 0, err, 0, 0, 0);
+  ssize_t ret = -1;
+  copying.blocked = 0;
+  if (peek >= 0) {
+    iot_begin(&copying);
+    ret = copy(args);
+    iot_end(&copying);
+    err = errno;
+    iot_record(&copying, IOT_CALL_PHASE_COPY, fd, ret, err, len, 0, 0);
+  }
+  outer->t1 = iot_now();
+  outer->blocked = wait.blocked > 0 || copying.blocked > 0 ? 1 : wait.blocked;
+  outer->ended = 1;
+  errno = err;
+  return ret;
+}

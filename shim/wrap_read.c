@@ -1,0 +1,92 @@
+/* read and readv, recorded only on sockets and pipes: file reads are not IO-model events. */
+#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "iot_shim.h"
+#include "real.h"
+
+struct iot_read_args {
+  int fd;
+  void *buf;
+  size_t len, buflen;
+  const struct iovec *iov;
+  int iovcnt;
+  int chk;
+};
+
+static ssize_t iot_do_read(void *p) {
+  struct iot_read_args *a = p;
+  return a->chk ? IOT_REAL(__read_chk)(a->fd, a->buf, a->len, a->buflen)
+                : IOT_REAL(read)(a->fd, a->buf, a->len);
+}
+static ssize_t iot_do_readv(void *p) {
+  struct iot_read_args *a = p;
+  return IOT_REAL(readv)(a->fd, a->iov, a->iovcnt);
+}
+
+/* The kind lookup comes first so that a file read pays nothing more than it. */
+static int iot_read_traced(int fd) {
+  if (!IOT_LIKELY(iot_tracing))
+    return IOT_FD_UNKNOWN;
+  int kind = iot_fd_kind(fd);
+  return kind == IOT_FD_SOCKET || kind == IOT_FD_PIPE ? kind : 0;
+}
+
+static ssize_t iot_read_common(int call, int kind, struct iot_read_args *a, iot_copy_fn fn,
+                               uint32_t aux) {
+  struct iot_span c;
+  iot_begin(&c);
+  if (!c.on)
+    return fn(a);
+  /* only a socket can be peeked at; a pipe is read in one phase */
+  ssize_t ret = kind == IOT_FD_SOCKET && iot_split_wanted(a->len, 0)
+                    ? iot_split(&c, a->fd, 0, a->len, fn, a)
+                    : fn(a);
+  iot_finish(&c, call, a->fd, ret, a->len, aux, 0);
+  return ret;
+}
+
+IOT_EXPORT ssize_t read(int fd, void *buf, size_t len) {
+  struct iot_read_args a = {.fd = fd, .buf = buf, .len = len};
+  int kind = iot_read_traced(fd);
+  if (!kind)
+    return iot_do_read(&a);
+  return iot_read_common(IOT_CALL_READ, kind, &a, iot_do_read, 0);
+}
+
+IOT_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen) {
+  struct iot_read_args a = {.fd = fd, .buf = buf, .len = len, .buflen = buflen, .chk = 1};
+  int kind = iot_read_traced(fd);
+  if (!kind)
+    return iot_do_read(&a);
+  return iot_read_common(IOT_CALL_READ, kind, &a, iot_do_read, 0);
+}
+
+IOT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt) {
+  struct iot_read_args a = {.fd = fd, .iov = iov, .iovcnt = iovcnt};
+  int kind = iot_read_traced(fd);
+  if (!kind)
+    return iot_do_readv(&a);
+  /* a bad iov pointer gets EFAULT from the kernel: it is summed only after a read that worked,
+   * and before the call only when it will be split (then the kernel has not seen it yet) */
+  if (kind == IOT_FD_SOCKET && iot_config.split && iovcnt > 0 && iovcnt <= 1024 && iov)
+    for (int i = 0; i < iovcnt; i++)
+      a.len += iov[i].iov_len;
+  struct iot_span c;
+  iot_begin(&c);
+  if (!c.on)
+    return iot_do_readv(&a);
+  ssize_t ret = kind == IOT_FD_SOCKET && iot_split_wanted(a.len, 0)
+                    ? iot_split(&c, fd, 0, a.len, iot_do_readv, &a)
+                    : iot_do_readv(&a);
+  int err = errno;
+  iot_end(&c);
+  if (ret >= 0 && !a.len)
+    for (int i = 0; i < iovcnt; i++)
+      a.len += iov[i].iov_len;
+  iot_record(&c, IOT_CALL_READV, fd, ret, err, a.len, ret >= 0 ? (uint32_t)iovcnt : 0, 0);
+  errno = err;
+  return ret;
+}
