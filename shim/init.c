@@ -1,6 +1,7 @@
 /* The shim's start and end: configuration from IOTRACE_*, the constructor, fork and exit. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -59,11 +60,14 @@ static void iot_read_config(void) {
 }
 
 static void iot_after_fork_parent(void) {
+  int saved_errno = errno;
   iot_fd_forked();
+  errno = saved_errno;
 }
 
 /* A forked child: a file of its own, and nothing more written into the parent's. */
 void iot_after_fork_child(void) {
+  int saved_errno = errno;
   int was = iot_tracing;
   iot_tracing = 0;
   iot_writer_forget();
@@ -74,11 +78,13 @@ void iot_after_fork_child(void) {
   iot_stack_forked();
   if (was && iot_writer_open() == 0)
     iot_tracing = 1;
+  errno = saved_errno;
 }
 
 void iot_init(void) {
   if (iot_ready)
     return;
+  int saved_errno = errno; /* the program must not see the shim's start-up in errno */
   iot_self.busy++;
   iot_real_resolve_all();
   iot_read_config();
@@ -91,6 +97,7 @@ void iot_init(void) {
   pthread_atfork(NULL, iot_after_fork_parent, iot_after_fork_child);
   iot_ready = 1;
   iot_self.busy--;
+  errno = saved_errno;
 }
 
 __attribute__((constructor)) static void iot_constructor(void) {
@@ -98,6 +105,8 @@ __attribute__((constructor)) static void iot_constructor(void) {
 }
 
 __attribute__((destructor)) static void iot_destructor(void) {
+  int saved_errno = errno;
   iot_tracing = 0;
   iot_writer_close(0);
+  errno = saved_errno;
 }
