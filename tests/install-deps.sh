@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian 12 packages that building, the demo and every test need.
+set -eu
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+PACKAGES="build-essential cmake pkg-config libunwind-dev uthash-dev python3 \
+  nginx-light redis-server redis-tools memcached wrk clang libclang-rt-14-dev liburing-dev"
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "installing:$missing"
+  $SUDO apt-get update -qq
+  # Debian starts a service when its package is installed; the tests start their own servers.
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
