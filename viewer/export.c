@@ -1,11 +1,89 @@
-/* The export command (not written yet). */
-#include <stdio.h>
+/* The export command: opens the traces, picks a writer and sends every event to a file or stdout.
+ */
+#include "export.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmds.h"
+#include "inputs.h"
+
+static const struct {
+  const char *name;
+  void (*write)(FILE *f, struct iotv_trace *tr, size_t n, uint64_t base);
+} formats[] = {
+    {"chrome", iotv_export_chrome},
+    {"csv", iotv_export_csv},
+};
 
 int iotv_cmd_export(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "iotrace export: not implemented yet\n");
-  return IOTV_EXIT_USAGE;
+  static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {NULL, 0, NULL, 0}};
+  const char *format = NULL, *out = NULL;
+  struct iotv_inputs in;
+  struct iotv_trace *tr;
+  size_t i, n = 0, fi;
+  uint64_t base = UINT64_MAX;
+  int c, status = IOTV_EXIT_OK;
+  FILE *f;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "f:o:", opts, NULL)) != -1) {
+    if (c == 'f')
+      format = optarg;
+    else if (c == 'o')
+      out = optarg;
+    else
+      return iotv_usage_error("export", "unknown option");
+  }
+  if (!format)
+    return iotv_usage_error("export", "--format chrome|csv is required");
+  for (fi = 0; fi < sizeof formats / sizeof formats[0]; fi++)
+    if (strcmp(formats[fi].name, format) == 0)
+      break;
+  if (fi == sizeof formats / sizeof formats[0])
+    return iotv_usage_error("export", "unknown format '%s' (chrome or csv)", format);
+  if (!out)
+    return iotv_usage_error("export", "-o OUT is required (- for standard output)");
+  if (optind >= argc)
+    return iotv_usage_error("export", "no trace file given");
+  if (iotv_inputs_expand(&in, argc - optind, argv + optind) < 0)
+    return IOTV_EXIT_INPUT;
+  if (in.failed)
+    status = IOTV_EXIT_INPUT;
+  tr = calloc(in.n ? in.n : 1, sizeof *tr);
+  if (!tr) {
+    iotv_inputs_free(&in);
+    return IOTV_EXIT_INPUT;
+  }
+  /* All files first: their common time base is the earliest of their anchors. */
+  for (i = 0; i < in.n; i++) {
+    if (iotv_trace_open(&tr[n], in.paths[i], stderr) < 0) {
+      status = IOTV_EXIT_INPUT;
+      continue;
+    }
+    if (iotv_trace_damaged(&tr[n]))
+      status = IOTV_EXIT_INPUT;
+    if (tr[n].hdr.mono_anchor_ns < base)
+      base = tr[n].hdr.mono_anchor_ns;
+    n++;
+  }
+  f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
+  if (!f) {
+    fprintf(stderr, "iotrace export: %s: %s\n", out, strerror(errno));
+    status = IOTV_EXIT_USAGE;
+  } else {
+    formats[fi].write(f, tr, n, n ? base : 0);
+    if ((f == stdout ? fflush(f) : fclose(f)) != 0) {
+      fprintf(stderr, "iotrace export: %s: %s\n", out, strerror(errno));
+      status = IOTV_EXIT_INPUT;
+    }
+  }
+  for (i = 0; i < n; i++)
+    iotv_trace_close(&tr[i]);
+  free(tr);
+  iotv_inputs_free(&in);
+  return status;
 }

@@ -1,11 +1,247 @@
-/* The timeline command (not written yet). */
-#include <stdio.h>
+/* The timeline command: one text lane per thread, a glyph per time slice, sized to the terminal. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "cmds.h"
+#include "fmt.h"
+#include "inputs.h"
+#include "lanes.h"
+#include "timespec.h"
+
+#define LABEL_MAX 28
+
+/* The glyph, ANSI colour and legend text of each kind; idle and outside come after the kinds. */
+static const struct {
+  char glyph;
+  const char *color;
+  const char *legend;
+} look[IOTV_KIND_COUNT] = {
+    [IOTV_KIND_WAIT] = {'#', "\033[31m", "waiting (blocked in read/accept, or wait phase)"},
+    [IOTV_KIND_COPY] = {'=', "\033[32m", "copying data"},
+    [IOTV_KIND_EAGAIN] = {'!', "\033[33m", "EAGAIN (busy polling)"},
+    [IOTV_KIND_MUX] = {'~', "\033[34m", "in select/poll/epoll_wait"},
+    [IOTV_KIND_OTHER] = {'+', "\033[35m", "other call"},
+};
+#define IDLE_GLYPH '.'
+#define OUTSIDE_GLYPH ' '
+#define RESET "\033[0m"
+#define DIM "\033[2m"
+
+static unsigned terminal_width(void) {
+  struct winsize ws;
+  const char *cols = getenv("COLUMNS");
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
+  if (cols && atoi(cols) > 0)
+    return (unsigned)atoi(cols);
+  return 100;
+}
+
+static void label(char *buf, size_t len, const struct iotv_lane *l) {
+  snprintf(buf, len, "%u/%u %s", l->pid, l->tid, l->name);
+}
+
+static void print_lane(const struct iotv_lanes *L, const struct iotv_lane *l, int lw, int color) {
+  char lab[64];
+  unsigned c;
+  int prev = -3;
+  uint64_t span = L->to - L->from;
+  label(lab, sizeof lab, l);
+  /* Labels come from the traced program (thread names): never send its control bytes raw. */
+  for (c = 0; lab[c]; c++)
+    if ((unsigned char)lab[c] < 0x20 || lab[c] == 0x7f)
+      lab[c] = '?';
+  printf("%-*.*s |", lw, lw, lab);
+  for (c = 0; c < L->ncells; c++) {
+    int k = iotv_lane_cell_kind(l, c), state;
+    uint64_t cs = L->from + (uint64_t)((__uint128_t)span * c / L->ncells);
+    uint64_t ce = L->from + (uint64_t)((__uint128_t)span * (c + 1) / L->ncells);
+    char g;
+    if (k >= 0)
+      state = k, g = look[k].glyph;
+    else if (ce <= l->first_ns || cs >= l->last_ns)
+      state = -2, g = OUTSIDE_GLYPH;
+    else
+      state = -1, g = IDLE_GLYPH;
+    if (color && state != prev)
+      fputs(state >= 0 ? look[state].color : state == -1 ? DIM : RESET, stdout);
+    prev = state;
+    putchar(g);
+  }
+  if (color)
+    fputs(RESET, stdout);
+  puts("|");
+}
+
+/* Tick labels every 10 columns where they fit, then the ruler itself. */
+static void print_axis(const struct iotv_lanes *L, int lw) {
+  char *line = malloc(L->ncells + 32);
+  unsigned c, next = 0;
+  uint64_t span = L->to - L->from;
+  if (!line)
+    return;
+  memset(line, ' ', L->ncells + 31);
+  line[L->ncells + 31] = '\0';
+  for (c = 0; c < L->ncells; c += 10) {
+    char t[32];
+    int n;
+    if (c < next)
+      continue;
+    iotv_fmt_dur(t, sizeof t, (uint64_t)((__uint128_t)span * c / L->ncells));
+    n = (int)strlen(t);
+    if (c + n > L->ncells)
+      break;
+    memcpy(line + c, t, n);
+    next = c + n + 1;
+  }
+  line[L->ncells] = '\0';
+  printf("%-*s  %s\n", lw, "", line);
+  for (c = 0; c < L->ncells; c++)
+    line[c] = c % 10 == 0 ? '|' : '-';
+  printf("%-*s  %s\n", lw, "", line);
+  free(line);
+}
+
+static void legend(int color) {
+  int k;
+  printf("legend:");
+  for (k = 0; k < IOTV_KIND_COUNT; k++)
+    printf("  %s%c%s %s", color ? look[k].color : "", look[k].glyph, color ? RESET : "",
+           look[k].legend);
+  printf("  %c idle (between calls)\n", IDLE_GLYPH);
+}
+
+struct window {
+  uint64_t from, to;
+  int has_from, has_to;
+};
+
+static int draw(struct iotv_trace *tr, size_t n, const struct window *w, unsigned width,
+                int color) {
+  struct iotv_lanes L;
+  uint64_t start = UINT64_MAX, end = 0, from, to;
+  size_t i, nl = 0;
+  int lw = 8, cells;
+  char a[32], b[32], c[32], d[32], wall[64];
+  for (i = 0; i < n; i++) {
+    uint64_t s, e;
+    iotv_trace_span(&tr[i], &s, &e);
+    if (s < start)
+      start = s;
+    if (e > end)
+      end = e;
+    nl += tr[i].nthreads;
+  }
+  from = start + (w->has_from ? w->from : 0);
+  to = w->has_to ? start + w->to : end;
+  if (to <= from) {
+    fprintf(stderr, "iotrace timeline: the window is empty (the traces span %s)\n",
+            iotv_fmt_dur(a, sizeof a, end - start));
+    return IOTV_EXIT_USAGE;
+  }
+  for (i = 0; i < n; i++) {
+    size_t k;
+    for (k = 0; k < tr[i].nthreads; k++) {
+      char lab[64];
+      snprintf(lab, sizeof lab, "%u/%u %s", tr[i].hdr.pid, tr[i].threads[k].tid,
+               tr[i].threads[k].name);
+      if ((int)strlen(lab) > lw)
+        lw = (int)strlen(lab);
+    }
+  }
+  if (lw > LABEL_MAX)
+    lw = LABEL_MAX;
+  cells = (int)width - lw - 3;
+  if (cells < 10)
+    cells = 10;
+  iotv_lanes_init(&L, from, to, (unsigned)cells);
+  for (i = 0; i < n; i++)
+    if (iotv_lanes_add(&L, &tr[i]) < 0) {
+      fprintf(stderr, "iotrace timeline: out of memory\n");
+      iotv_lanes_free(&L);
+      return IOTV_EXIT_INPUT;
+    }
+  printf("timeline %s .. %s of %s, one column = %s, %zu lane%s, t=0 at %s\n",
+         iotv_fmt_dur(a, sizeof a, from - start), iotv_fmt_dur(b, sizeof b, to - start),
+         iotv_fmt_dur(c, sizeof c, end - start), iotv_fmt_dur(d, sizeof d, (to - from) / L.ncells),
+         nl, nl == 1 ? "" : "s",
+         iotv_fmt_wallclock(wall, sizeof wall,
+                            tr[0].hdr.real_anchor_ns - (tr[0].hdr.mono_anchor_ns - start)));
+  print_axis(&L, lw);
+  for (i = 0; i < L.n; i++)
+    print_lane(&L, &L.lane[i], lw, color);
+  legend(color);
+  iotv_lanes_free(&L);
+  return IOTV_EXIT_OK;
+}
 
 int iotv_cmd_timeline(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "iotrace timeline: not implemented yet\n");
-  return IOTV_EXIT_USAGE;
+  enum { FROM = 256, TO, WIDTH, COLOR, NOCOLOR };
+  static const struct option opts[] = {
+      {"from", required_argument, NULL, FROM},   {"to", required_argument, NULL, TO},
+      {"width", required_argument, NULL, WIDTH}, {"color", no_argument, NULL, COLOR},
+      {"no-color", no_argument, NULL, NOCOLOR},  {NULL, 0, NULL, 0}};
+  struct window w = {0, 0, 0, 0};
+  struct iotv_inputs in;
+  struct iotv_trace *tr;
+  unsigned width = 0;
+  int c, color = isatty(STDOUT_FILENO), status = IOTV_EXIT_OK;
+  size_t i, n = 0;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case FROM:
+    case TO:
+      if (iotv_parse_time(optarg, c == FROM ? &w.from : &w.to) < 0)
+        return iotv_usage_error("timeline", "'%s' is not a time (try 1.5s, 200ms, 30us)", optarg);
+      *(c == FROM ? &w.has_from : &w.has_to) = 1;
+      break;
+    case WIDTH:
+      width = (unsigned)atoi(optarg);
+      if (width < 20 || width > 100000)
+        return iotv_usage_error("timeline", "--width must be between 20 and 100000");
+      break;
+    case COLOR:
+      color = 1;
+      break;
+    case NOCOLOR:
+      color = 0;
+      break;
+    default:
+      return iotv_usage_error("timeline", "unknown option");
+    }
+  }
+  if (optind >= argc)
+    return iotv_usage_error("timeline", "no trace file given");
+  if (iotv_inputs_expand(&in, argc - optind, argv + optind) < 0)
+    return IOTV_EXIT_INPUT;
+  if (in.failed)
+    status = IOTV_EXIT_INPUT;
+  tr = calloc(in.n ? in.n : 1, sizeof *tr);
+  if (!tr) {
+    iotv_inputs_free(&in);
+    return IOTV_EXIT_INPUT;
+  }
+  for (i = 0; i < in.n; i++) {
+    if (iotv_trace_open(&tr[n], in.paths[i], stderr) < 0) {
+      status = IOTV_EXIT_INPUT;
+      continue;
+    }
+    if (iotv_trace_damaged(&tr[n]))
+      status = IOTV_EXIT_INPUT;
+    n++;
+  }
+  if (n > 0) {
+    int r = draw(tr, n, &w, width ? width : terminal_width(), color);
+    if (r > status)
+      status = r;
+  }
+  for (i = 0; i < n; i++)
+    iotv_trace_close(&tr[i]);
+  free(tr);
+  iotv_inputs_free(&in);
+  return status;
 }

@@ -1,0 +1,36 @@
+/* Binned lanes: per thread, how much of each slice of a time window went to each kind of activity.
+ */
+#ifndef IOTV_LANES_H
+#define IOTV_LANES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "reader.h"
+
+struct iotv_lane {
+  uint32_t pid, tid;
+  char name[17];
+  uint64_t first_ns, last_ns;       /* the thread's first and last event, absolute monotonic ns */
+  int64_t (*cell)[IOTV_KIND_COUNT]; /* ns of each kind per cell; signed: nested phases undo */
+  uint32_t *events;                 /* events touching each cell */
+};
+
+struct iotv_lanes {
+  uint64_t from, to; /* the window, absolute CLOCK_MONOTONIC ns */
+  unsigned ncells;
+  struct iotv_lane *lane;
+  size_t n;
+};
+
+/* The span a trace covers, in absolute monotonic ns (a pass over events if it did not close). */
+void iotv_trace_span(struct iotv_trace *t, uint64_t *start, uint64_t *end);
+void iotv_lanes_init(struct iotv_lanes *l, uint64_t from, uint64_t to, unsigned ncells);
+/* Adds one lane per thread of t; -1 when out of memory. */
+int iotv_lanes_add(struct iotv_lanes *l, struct iotv_trace *t);
+void iotv_lanes_free(struct iotv_lanes *l);
+/* The kind that dominates a cell, or -1 when no event touched it. */
+int iotv_lane_cell_kind(const struct iotv_lane *lane, unsigned cell);
+
+#endif
