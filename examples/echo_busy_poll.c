@@ -14,10 +14,10 @@ int main(int argc, char **argv) {
   /* Nothing blocks, so the stop flag is seen within one pass; most calls here fail with EAGAIN,
    * which is the point of this model. */
   while (!server_stop_requested) {
-    int fd = server_accept(listen_fd, 1);
-    if (fd >= 0)
+    int fd;
+    while ((fd = server_accept(listen_fd, 1)) >= 0)
       conn_table_add(&conns, fd);
-    else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINVAL && errno != EINTR)
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINVAL && errno != EINTR)
       perror("accept");
 
     for (fd = 0; fd <= conns.max_fd; fd++) {

@@ -11,13 +11,17 @@
 #include <unistd.h>
 
 /* The kernel reads nfds bits from whatever memory it is given, but glibc's FD_SET and FD_ISSET
- * abort past FD_SETSIZE when _FORTIFY_SOURCE is on, so the bits are handled here. */
-static void bit_set(fd_mask *set, int fd) {
-  set[fd / NFDBITS] |= (fd_mask)1 << (fd % NFDBITS);
+ * abort past FD_SETSIZE when _FORTIFY_SOURCE is on, so the bits are handled here. The words are
+ * unsigned so that bit 63 can be shifted into place; the kernel sees them as unsigned too. */
+typedef unsigned long fd_word;
+_Static_assert(sizeof(fd_word) == sizeof(fd_mask), "fd_set words are fd_mask-sized");
+
+static void bit_set(fd_word *set, int fd) {
+  set[fd / NFDBITS] |= (fd_word)1 << (fd % NFDBITS);
 }
 
-static int bit_isset(const fd_mask *set, int fd) {
-  return (set[fd / NFDBITS] & ((fd_mask)1 << (fd % NFDBITS))) != 0;
+static int bit_isset(const fd_word *set, int fd) {
+  return (set[fd / NFDBITS] >> (fd % NFDBITS)) & 1;
 }
 
 static void accept_all(int listen_fd, struct conn_table *conns) {
@@ -33,8 +37,8 @@ int main(int argc, char **argv) {
   struct conn_table conns;
   conn_table_init(&conns);
   size_t words = ((size_t)server_fd_limit() + NFDBITS - 1) / NFDBITS;
-  fd_mask *readable = calloc(words, sizeof *readable);
-  fd_mask *writable = calloc(words, sizeof *writable);
+  fd_word *readable = calloc(words, sizeof *readable);
+  fd_word *writable = calloc(words, sizeof *writable);
   if (readable == NULL || writable == NULL) {
     fprintf(stderr, "%s: out of memory\n", server_prog);
     return 1;
