@@ -76,8 +76,8 @@ static void print_lane(const struct iotv_lanes *L, const struct iotv_lane *l, in
   puts("|");
 }
 
-/* Tick labels every 10 columns where they fit, then the ruler itself. */
-static void print_axis(const struct iotv_lanes *L, int lw) {
+/* Tick labels (time since origin) every 10 columns where they fit, then the ruler itself. */
+static void print_axis(const struct iotv_lanes *L, int lw, uint64_t origin) {
   char *line = malloc(L->ncells + 32);
   unsigned c, next = 0;
   uint64_t span = L->to - L->from;
@@ -90,7 +90,7 @@ static void print_axis(const struct iotv_lanes *L, int lw) {
     int n;
     if (c < next)
       continue;
-    iotv_fmt_dur(t, sizeof t, (uint64_t)((__uint128_t)span * c / L->ncells));
+    iotv_fmt_dur(t, sizeof t, L->from - origin + (uint64_t)((__uint128_t)span * c / L->ncells));
     n = (int)strlen(t);
     if (c + n > L->ncells)
       break;
@@ -170,7 +170,7 @@ static int draw(struct iotv_trace *tr, size_t n, const struct window *w, unsigne
          nl, nl == 1 ? "" : "s",
          iotv_fmt_wallclock(wall, sizeof wall,
                             tr[0].hdr.real_anchor_ns - (tr[0].hdr.mono_anchor_ns - start)));
-  print_axis(&L, lw);
+  print_axis(&L, lw, start);
   for (i = 0; i < L.n; i++)
     print_lane(&L, &L.lane[i], lw, color);
   legend(color);

@@ -108,7 +108,7 @@ static void step_epoll(struct gen_thread *th, int edge) {
   uint64_t d = mux_dur(th, &flags);
   add(th, IOT_CALL_EPOLL_WAIT, d, 3, (int32_t)n, 64, edge ? 1001 : 51, flags, 0);
   for (i = 0; i < n; i++) {
-    int32_t fd = (int32_t)rnd(th, 10, 1000);
+    int32_t fd = (int32_t)(10 + i + 4 * rnd(th, 0, 240)); /* distinct within one wakeup */
     unsigned k, reads = edge ? (unsigned)rnd(th, 1, 2) : 1;
     for (k = 0; k < reads; k++)
       read_data(th, IOT_CALL_RECV, fd);

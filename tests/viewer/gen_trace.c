@@ -158,7 +158,8 @@ static void usage(FILE *f) {
   fprintf(f, "usage: gen_trace -o FILE [--model M] [--events N per thread] [--threads T]\n"
              "  [--capacity SLOTS per chunk] [--seed S] [--split [--phases-first]] [--stacks]\n"
              "  [--no-rseq] [--units] [--not-closed] [--execed] [--dropped N] [--pid P]\n"
-             "  [--exec-seq N] [--cmdline 'a b'] [--host H] [--reserve BYTES] [--cut-back BYTES]\n"
+             "  [--exec-seq N] [--cmdline 'a b'] [--host H] [--thread-name N] [--reserve BYTES]\n"
+             "  [--cut-back BYTES]"
              "  [--zero-chunk I] [--torn-every N] [--expect FILE.json]\nmodels:");
   gen_models_list(f);
 }
@@ -177,6 +178,7 @@ static int parse(int argc, char **argv) {
     EXECSEQ,
     CMDLINE,
     HOST,
+    TNAME,
     RESERVE,
     CUT,
     ZERO,
@@ -202,6 +204,7 @@ static int parse(int argc, char **argv) {
                                      {"exec-seq", required_argument, NULL, EXECSEQ},
                                      {"cmdline", required_argument, NULL, CMDLINE},
                                      {"host", required_argument, NULL, HOST},
+                                     {"thread-name", required_argument, NULL, TNAME},
                                      {"reserve", required_argument, NULL, RESERVE},
                                      {"cut-back", required_argument, NULL, CUT},
                                      {"zero-chunk", required_argument, NULL, ZERO},
@@ -265,6 +268,9 @@ static int parse(int argc, char **argv) {
       break;
     case HOST:
       gen_opt.host = optarg;
+      break;
+    case TNAME:
+      gen_opt.thread_name = optarg;
       break;
     case RESERVE:
       gen_opt.reserve = strtoull(optarg, NULL, 0);
@@ -376,7 +382,10 @@ int main(int argc, char **argv) {
       char name[16];
       if (n > gen_opt.capacity)
         n = gen_opt.capacity;
-      snprintf(name, sizeof name, t == 0 ? "gen-main" : "worker-%u", t);
+      if (t == 0 && gen_opt.thread_name)
+        snprintf(name, sizeof name, "%s", gen_opt.thread_name);
+      else
+        snprintf(name, sizeof name, t == 0 ? "gen-main" : "worker-%u", t);
       memset(buf, 0, size);
       fill_chunk_header(&c, IOT_CHUNK_EVENTS, gen_opt.stacks ? IOT_CF_SITES : 0, size, th->tid, n,
                         r, gen_opt.capacity, name);

@@ -20,7 +20,7 @@ struct gen_event {
 #define GEN_MAX_THREADS 256
 
 struct gen_options {
-  const char *out, *expect, *model, *cmdline, *host;
+  const char *out, *expect, *model, *cmdline, *host, *thread_name;
   uint64_t events, seed, reserve, cut_back, dropped;
   unsigned threads, capacity, pid, exec_seq;
   int split, phases_first, stacks, no_rseq, not_closed, execed, units;

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""export: the Chrome JSON and the CSV hold every event, nest phases, link readiness, escape strings."""
+import argparse
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+failures = []
+
+
+def expect(cond, msg):
+    if not cond:
+        failures.append(msg)
+        print("FAIL: " + msg)
+
+
+# Hostile strings: quotes, commas, a newline, an escape sequence, a formula, invalid UTF-8.
+NASTY_CMD = "=evil\"prog,\x1b[31mred\nline \udcff"  # \udcff: the raw byte 0xff (surrogateescape)
+NASTY_THREAD = 'w"o,r\nk'
+
+
+def gen(a, name, *args):
+    path = os.path.join(a.dir, name + ".trace")
+    exp = os.path.join(a.dir, name + ".expect.json")
+    subprocess.run([a.gen, "-o", path, "--expect", exp] + list(args), check=True)
+    with open(exp) as f:
+        return path, json.load(f)
+
+
+def export(a, fmt, *paths):
+    r = subprocess.run([a.viewer, "export", "--format", fmt, "-o", "-"] + list(paths),
+                       capture_output=True)
+    expect(r.returncode == 0, "export %s: exit %d: %s" % (fmt, r.returncode, r.stderr))
+    return r.stdout
+
+
+def check_chrome(a):
+    path, exp = gen(a, "export-split", "--model", "tpc", "--split", "--phases-first", "--events",
+                    "400", "--threads", "3", "--thread-name", NASTY_THREAD, "--cmdline", NASTY_CMD)
+    out = export(a, "chrome", path)
+    try:
+        doc = json.loads(out.decode("utf-8"))  # also proves the output is valid UTF-8
+    except ValueError as e:
+        expect(False, "chrome export is not JSON: %s" % e)
+        return
+    ev = doc["traceEvents"]
+    slices = [e for e in ev if e["ph"] == "X"]
+    expect(len(slices) == exp["events"], "%d X events, %d events" % (len(slices), exp["events"]))
+    names = {e["args"]["name"] for e in ev if e["ph"] == "M"}
+    expect(NASTY_THREAD[:15] in names, "thread name lost in escaping: %r" % names)
+    expect(any(n.startswith(NASTY_CMD.split(" ")[0][:10]) for n in names),
+           "process name lost: %r" % names)
+    for e in slices:
+        for k in ("fd", "result", "errno", "blocked", "bytes_to_kernel", "bytes_to_user"):
+            expect(k in e["args"], "slice without %s: %r" % (k, e))
+            break
+    # Every phase lies inside a read slice of the same thread (Perfetto nests by time).
+    reads = {}
+    for e in slices:
+        if e["name"] == "recv":
+            reads.setdefault(e["tid"], []).append((e["ts"], e["ts"] + e["dur"], e["args"]["fd"]))
+    phases = [e for e in slices if e["name"] in ("wait", "copy")]
+    expect(len(phases) > 0, "split trace exported no phases")
+    # The generator records phases before their read, so a thread that stops mid-read may end
+    # with phases whose read was never written: only those may stand alone.
+    last = {}
+    for e in slices:
+        last.setdefault(e["tid"], []).append(e)
+    tails = {id(e) for v in last.values() for e in v[-2:]}
+    for p in phases:
+        if id(p) in tails:
+            continue
+        ok = any(s <= p["ts"] and p["ts"] + p["dur"] <= t + 1e-3 and fd == p["args"]["fd"]
+                 for s, t, fd in reads.get(p["tid"], []))
+        expect(ok, "phase %r is not nested in a read" % p)
+    # ts and dur are microseconds with the nanoseconds as three decimals.
+    expect(any(e["ts"] != int(e["ts"]) for e in slices), "no fractional timestamps")
+
+    path, exp = gen(a, "export-epoll", "--model", "epoll-et", "--events", "600", "--threads", "2")
+    doc = json.loads(export(a, "chrome", path))
+    ev = doc["traceEvents"]
+    starts = {e["id"]: e for e in ev if e["ph"] == "s"}
+    ends = {e["id"]: e for e in ev if e["ph"] == "f"}
+    expect(len(starts) > 0 and set(starts) == set(ends), "flow ids unmatched")
+    by_start = {(e["tid"], e["ts"]): e for e in ev if e["ph"] == "X"}
+    for i, s in starts.items():
+        f = ends[i]
+        src, dst = by_start.get((s["tid"], s["ts"])), by_start.get((f["tid"], f["ts"]))
+        expect(s["tid"] == f["tid"], "flow %d crosses threads" % i)
+        expect(src is not None and src["name"] == "epoll_wait", "flow %d starts at %r" % (i, src))
+        expect(dst is not None and dst["name"] == "recv", "flow %d ends at %r" % (i, dst))
+    ready = sum(c["fds_ready"] for c in exp["calls"].values())
+    # One arrow per ready fd, except where a thread's events end after its epoll_wait (at most
+    # 4 ready fds lost per thread).
+    expect(ready - 8 <= len(starts) <= ready, "%d flows for %d ready fds" % (len(starts), ready))
+
+
+def check_csv(a):
+    path, exp = gen(a, "export-csv", "--model", "mixed", "--events", "300", "--threads", "2",
+                    "--thread-name", NASTY_THREAD)
+    out = export(a, "csv", path).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    head = rows[0]
+    expect(head[:6] == ["file", "pid", "exec_seq", "tid", "thread", "call"], "header %r" % head)
+    body = rows[1:]
+    expect(len(body) == exp["events"], "%d rows, %d events" % (len(body), exp["events"]))
+    expect(all(len(r) == len(head) for r in body), "rows with the wrong number of fields")
+    expect(any(r[4] == NASTY_THREAD[:15] for r in body), "thread name not round-tripped")
+    counts = {}
+    for r in body:
+        counts[r[5]] = counts.get(r[5], 0) + 1
+    want = {k: v["count"] for k, v in exp["calls"].items()}
+    expect(counts == want, "per-call rows %r, generator %r" % (counts, want))
+    # A formula-looking field is defused for spreadsheets.
+    path2, _ = gen(a, "export-formula", "--model", "poll", "--events", "20",
+                   "--thread-name", "=cmd|' /C calc'!A0")
+    out = export(a, "csv", path2).decode("utf-8")
+    expect(",\"'=cmd|' /C calc'\"," in out, "formula not defused")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--viewer", required=True)
+    ap.add_argument("--gen", required=True)
+    ap.add_argument("--dir", required=True)
+    a = ap.parse_args()
+    os.makedirs(a.dir, exist_ok=True)
+    check_chrome(a)
+    check_csv(a)
+    print("export: %d failures" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
