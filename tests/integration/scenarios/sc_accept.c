@@ -131,7 +131,6 @@ static int load(int k) {
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "load") == 0)
     return load(atoi(argv[2]));
-  tcp();
-  unix_stream();
-  return sc_failures();
+  static const struct sc_section sections[] = {{"tcp", tcp}, {"unix", unix_stream}, {0}};
+  return sc_sections(sections);
 }

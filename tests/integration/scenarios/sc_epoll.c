@@ -173,7 +173,6 @@ int main(int argc, char **argv) {
     return load(atoi(argv[2]), atoi(argv[3]));
   if (argc == 3 && strcmp(argv[1], "shrink") == 0)
     return shrink(atoi(argv[2]));
-  calls();
-  interest();
-  return sc_failures();
+  static const struct sc_section sections[] = {{"calls", calls}, {"interest", interest}, {0}};
+  return sc_sections(sections);
 }

@@ -44,7 +44,14 @@ static void calls(void) {
   SHOW(poll(g, sc_opaque(2), 0));
   sc_say("  revents %#x %#x", g[0].revents, g[1].revents);
 
-  /* Errors: a bad array, more fds than RLIMIT_NOFILE allows, a bad timespec. */
+  close(p[0]);
+  close(sp[0]);
+  close(sp[1]);
+}
+
+/* A bad array, more fds than RLIMIT_NOFILE allows, a bad timespec. */
+static void errors(void) {
+  struct pollfd f[2] = {{0, POLLIN, 0}, {-1, POLLIN, 0}};
   SHOW(poll(sc_bad_ptr(), 1, 0));
   SHOW(ppoll(sc_bad_ptr(), 2, &(struct timespec){0, 0}, NULL));
   struct rlimit rl;
@@ -54,9 +61,6 @@ static void calls(void) {
   struct pollfd *unsized = (struct pollfd *)sc_opaque((size_t)f);
   SHOW(poll(unsized, rl.rlim_cur + 1, 0));
   SHOW(ppoll(f, sc_opaque(1), &(struct timespec){0, -5}, NULL));
-  close(p[0]);
-  close(sp[0]);
-  close(sp[1]);
 }
 
 static void many(void) {
@@ -100,7 +104,7 @@ static int load(int k, int nfds) {
 int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "load") == 0)
     return load(atoi(argv[2]), atoi(argv[3]));
-  calls();
-  many();
-  return sc_failures();
+  static const struct sc_section sections[] = {
+      {"calls", calls}, {"errors", errors}, {"many", many}, {0}};
+  return sc_sections(sections);
 }

@@ -194,8 +194,9 @@ static void flags_and_timeouts(void) {
 }
 
 int main(void) {
-  restart_and_eintr();
-  nested();
-  flags_and_timeouts();
-  return sc_failures();
+  static const struct sc_section sections[] = {{"restart and EINTR", restart_and_eintr},
+                                               {"a handler that reads", nested},
+                                               {"flags and timeouts", flags_and_timeouts},
+                                               {0}};
+  return sc_sections(sections);
 }

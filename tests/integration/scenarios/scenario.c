@@ -181,6 +181,28 @@ pid_t sc_when_blocked(pid_t pid, void (*step)(void *), void *arg) {
   _exit(0);
 }
 
+int sc_sections(const struct sc_section *list) {
+  int bad = 0;
+  for (; list->name; list++) {
+    sc_say("-- %s", list->name);
+    pid_t child = fork();
+    must(child >= 0, "fork");
+    if (child == 0) {
+      list->run();
+      _exit(sc_failures());
+    }
+    int status;
+    while (waitpid(child, &status, 0) < 0)
+      must(errno == EINTR, "waitpid");
+    if (WIFSIGNALED(status))
+      sc_say("-- %s killed by %s", list->name, sigabbrev_np(WTERMSIG(status)));
+    else
+      sc_say("-- %s exit %d", list->name, WEXITSTATUS(status));
+    bad |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+  }
+  return bad;
+}
+
 void sc_reap(pid_t pid) {
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

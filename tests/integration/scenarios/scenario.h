@@ -29,6 +29,14 @@ void sc_put(int fd, const void *data, size_t len);
 int sc_regular_file(const char *content);
 void sc_raise_nofile(int at_least);
 
+/* Runs each section in a child of its own and prints how it ended: a crash in one section is
+   reported as such and the later sections still run.  Returns non-zero if any section failed. */
+struct sc_section {
+  const char *name;
+  void (*run)(void);
+};
+int sc_sections(const struct sc_section *list);
+
 /* Forks a helper that waits until pid sleeps in a call, then runs step(arg) and exits. */
 pid_t sc_when_blocked(pid_t pid, void (*step)(void *), void *arg);
 void sc_reap(pid_t pid);
