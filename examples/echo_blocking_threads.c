@@ -1,24 +1,15 @@
 /* echo_blocking_threads.c: echo server with blocking sockets and one thread per connection. */
 #include "server_common.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 static void *serve(void *arg) {
   int fd = (int)(intptr_t)arg;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0 || server_send_all(fd, buf, (size_t)n) != 0)
-      break;
-  }
+  server_echo_blocking(fd);
   close(fd);
   return NULL;
 }
@@ -45,11 +36,8 @@ int main(int argc, char **argv) {
   int listen_fd = server_start(argc, argv, 0);
   while (!server_stop_requested) {
     int fd = server_accept(listen_fd, 0);
-    if (fd < 0) {
-      if (errno != EINTR && errno != EINVAL)
-        perror("accept");
+    if (fd < 0)
       continue;
-    }
     int err = start_thread(fd);
     if (err != 0) {
       fprintf(stderr, "%s: pthread_create: %s\n", server_prog, strerror(err));

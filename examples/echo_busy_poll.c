@@ -2,8 +2,6 @@
 #include "conn_table.h"
 #include "server_common.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <unistd.h>
 
 int main(int argc, char **argv) {
@@ -17,8 +15,6 @@ int main(int argc, char **argv) {
     int fd;
     while ((fd = server_accept(listen_fd, 1)) >= 0)
       conn_table_add(&conns, fd);
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINVAL && errno != EINTR)
-      perror("accept");
 
     for (fd = 0; fd <= conns.max_fd; fd++) {
       struct echo_conn *c = conn_table_get(&conns, fd);

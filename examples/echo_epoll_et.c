@@ -24,8 +24,6 @@ static void accept_all(int epfd, int listen_fd, struct conn_table *conns) {
       conn_table_remove(conns, fd);
     }
   }
-  if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINVAL && errno != EINTR)
-    perror("accept");
 }
 
 int main(int argc, char **argv) {

@@ -23,8 +23,6 @@ static void accept_all(int epfd, int listen_fd, struct conn_table *conns) {
     if (c != NULL)
       watch(epfd, EPOLL_CTL_ADD, c, EPOLLIN);
   }
-  if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINVAL && errno != EINTR)
-    perror("accept");
 }
 
 int main(int argc, char **argv) {

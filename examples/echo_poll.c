@@ -60,8 +60,6 @@ int main(int argc, char **argv) {
         fds[count].revents = 0;
         count++;
       }
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINVAL && errno != EINTR)
-        perror("accept");
     }
   }
   free(fds);

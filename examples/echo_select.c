@@ -28,8 +28,6 @@ static void accept_all(int listen_fd, struct conn_table *conns) {
   int fd;
   while ((fd = server_accept(listen_fd, 1)) >= 0)
     conn_table_add(conns, fd);
-  if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINVAL && errno != EINTR)
-    perror("accept");
 }
 
 int main(int argc, char **argv) {

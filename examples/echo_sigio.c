@@ -37,8 +37,6 @@ static void accept_all(int listen_fd, struct conn_table *conns, int io_signal) {
       serve(conns, fd);
     }
   }
-  if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINVAL && errno != EINTR)
-    perror("accept");
 }
 
 int main(int argc, char **argv) {

@@ -18,6 +18,7 @@ volatile sig_atomic_t server_stop_requested;
 const char *server_prog = "echo";
 
 static volatile sig_atomic_t listen_fd_to_wake = -1;
+static volatile sig_atomic_t client_fd_to_wake = -1;
 static int fd_limit = 1024;
 
 static void on_stop_signal(int sig) {
@@ -29,6 +30,8 @@ static void on_stop_signal(int sig) {
    * gets back to the flag. shutdown() is async-signal-safe. */
   if (listen_fd_to_wake >= 0)
     shutdown(listen_fd_to_wake, SHUT_RD);
+  if (client_fd_to_wake >= 0)
+    shutdown(client_fd_to_wake, SHUT_RDWR);
   errno = saved_errno;
 }
 
@@ -129,6 +132,10 @@ int server_accept(int listen_fd, int nonblocking) {
       /* A connection reset while still queued is no reason to stop; take the next one. */
       if (errno == ECONNABORTED)
         continue;
+      /* EINVAL: the listener was shut down by a stop signal. */
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+          !(errno == EINVAL && server_stop_requested))
+        fprintf(stderr, "%s: accept: %s\n", server_prog, strerror(errno));
       return -1;
     }
     if (server_prepare_conn(fd, nonblocking) != 0) {
@@ -151,17 +158,32 @@ void server_stop_signals(sigset_t *set) {
   sigaddset(set, SIGINT);
 }
 
-int server_send_all(int fd, const void *buf, size_t len) {
-  const char *p = buf;
+void server_wake_on_stop(int fd) {
+  client_fd_to_wake = fd;
+}
+
+/* Writes all of buf to a blocking socket; -1 on error or when a stop signal interrupts it. */
+static int send_all(int fd, const char *buf, size_t len) {
   while (len > 0) {
-    ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+    ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR && !server_stop_requested)
         continue;
       return -1;
     }
-    p += n;
+    buf += n;
     len -= (size_t)n;
   }
   return 0;
+}
+
+void server_echo_blocking(int fd) {
+  char buf[8192];
+  while (!server_stop_requested) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0 || send_all(fd, buf, (size_t)n) != 0)
+      break;
+  }
 }

@@ -16,9 +16,17 @@ extern const char *server_prog;
  * "listening on ADDR:PORT" and returns the socket. Exits on a bad option or a failed bind. */
 int server_start(int argc, char **argv, int nonblocking);
 
-/* Accepts one connection and prepares it with server_prepare_conn; -1 with errno set when
- * there is none or on error (EINVAL once a stop signal has shut the listener down). */
+/* Accepts one connection and prepares it with server_prepare_conn. Returns -1 when there is
+ * none (EAGAIN), on a signal, once a stop signal has shut the listener down, or on an error,
+ * which it reports on stderr. */
 int server_accept(int listen_fd, int nonblocking);
+
+/* Echoes on a blocking socket until the client closes, an error, or a stop signal. */
+void server_echo_blocking(int fd);
+
+/* Names a blocking client socket for a stop signal to shut down, so that a blocked recv()
+ * returns even if the signal landed just before it; -1 names none. */
+void server_wake_on_stop(int fd);
 
 /* Turns off Nagle's delay on an accepted socket and makes it non-blocking if asked. */
 int server_prepare_conn(int fd, int nonblocking);
@@ -28,8 +36,5 @@ int server_fd_limit(void);
 
 /* Fills set with the signals that stop a server. */
 void server_stop_signals(sigset_t *set);
-
-/* Writes all of buf to a blocking socket; -1 on error or when a stop signal interrupts it. */
-int server_send_all(int fd, const void *buf, size_t len);
 
 #endif

@@ -85,15 +85,15 @@ class EchoServer:
                                        f"{self.stderr_text()}")
                 seen += chunk
 
-    def stop(self):
-        """SIGTERM, then wait; returns the exit status (negative: killed by that signal)."""
-        self.proc.send_signal(signal.SIGTERM)
+    def stop(self, sig=signal.SIGTERM):
+        """Sends sig, then waits; returns the exit status (negative: killed by a signal)."""
+        self.proc.send_signal(sig)
         try:
             self.returncode = self.proc.wait(STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-            raise HarnessError(f"{self.binary} still running {STOP_TIMEOUT_S} s after SIGTERM\n"
+            raise HarnessError(f"{self.binary} still running {STOP_TIMEOUT_S} s after {sig!r}\n"
                                f"{self.stderr_text()}")
         return self.returncode
 

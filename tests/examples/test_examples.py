@@ -8,6 +8,7 @@
 import argparse
 import os
 import resource
+import signal
 import socket
 import sys
 import threading
@@ -40,7 +41,8 @@ def expect_clean_run(result, connections, active, size, messages):
 
 
 def check_echo(server, connections, active):
-    """Two loads on one server process, so that it also outlives a first set of clients."""
+    """Two loads on one server process, so that it also outlives a first set of clients; then
+    a stop with a client still connected, and one with SIGINT."""
     with EchoServer(server) as srv:
         for size in (1, 4000):
             args = ["-c", connections, "-a", active, "-s", size, "-n", MESSAGES]
@@ -50,8 +52,21 @@ def check_echo(server, connections, active):
                    run.stderr + "\nserver stderr:\n" + srv.stderr_text())
             expect_clean_run(run.result, connections, active, size, MESSAGES)
             print(f"size {size}: {run.result}")
-        code = srv.stop()
+        # Once this echo is back, the server is busy with the client (blocked in its recv, for
+        # the blocking servers) and must still stop.
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as client:
+            client.sendall(b"ping")
+            echoed = b""
+            while len(echoed) < 4:
+                chunk = client.recv(4 - len(echoed))
+                expect(chunk, "server closed the connection instead of echoing 'ping'")
+                echoed += chunk
+            expect(echoed == b"ping", f"'ping' came back as {echoed!r}")
+            code = srv.stop(signal.SIGTERM)
         expect(code == 0, f"server exited with {code} after SIGTERM", srv.stderr_text())
+    with EchoServer(server) as srv:
+        code = srv.stop(signal.SIGINT)
+        expect(code == 0, f"server exited with {code} after SIGINT", srv.stderr_text())
 
 
 def check_many_fds(server, connections, active):
