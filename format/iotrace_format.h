@@ -78,7 +78,9 @@ enum iot_call {
  *   wait (split phase)   fd       0               0                  0 or -1
  *   copy (split phase)   fd       bytes asked     0                  bytes copied
  *
- * The interest set size is IOT_UNKNOWN when the shim could not know it.
+ * The interest set size is IOT_UNKNOWN when the shim could not know it, and so
+ * is select's fds watched on the first call with new set addresses (the shim
+ * reads argument memory only at addresses the kernel already accepted).
  */
 #define IOT_UNKNOWN 0xffffffffu
 

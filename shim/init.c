@@ -27,7 +27,7 @@ static unsigned long iot_env_number(const char *name, unsigned long dflt, unsign
   char *end;
   unsigned long n = strtoul(v, &end, 10);
   if (*end) {
-    iot_say(name, "is not a number; using the default", 0);
+    iot_say("%s is not a number; using the default", name);
     return dflt;
   }
   return n > max ? max : n;

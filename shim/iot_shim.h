@@ -43,8 +43,26 @@ struct iot_thread {
   uint32_t next_chunk_size;
   struct iot_chunk *st_chunk; /* call-site definitions */
   uint32_t seq;
+  const void *seen_ok[8]; /* argument pointers the kernel accepted in an earlier call */
+  unsigned seen_next;
 };
 extern IOT_TLS struct iot_thread iot_self;
+
+/*
+ * The shim reads a call's argument memory before the call only at addresses the kernel has
+ * already accepted from this thread: reading a bad pointer would crash the program where the
+ * kernel would have answered EFAULT.  Programs pass the same sets and headers again and again.
+ */
+static inline int iot_ptr_seen(const void *p) {
+  for (unsigned i = 0; i < 8; i++)
+    if (iot_self.seen_ok[i] == p)
+      return 1;
+  return 0;
+}
+static inline void iot_ptr_ok(const void *p) {
+  if (p && !iot_ptr_seen(p))
+    iot_self.seen_ok[iot_self.seen_next++ & 7] = p;
+}
 pid_t iot_gettid(void);
 
 /* In a vfork child, which shares the parent's memory: the shim must touch nothing there. */
@@ -91,7 +109,7 @@ void iot_writer_forget(void);
 void iot_writer_reopen_after_exec(void); /* in a forked child: drop the parent's file without touching it */
 struct iot_chunk *iot_claim_chunk(uint16_t type, uint32_t size);
 void iot_count_drop(void);
-void iot_say(const char *what, const char *detail, int err); /* one line on stderr */
+void iot_say(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* one stderr line */
 
 /* ---- recording (record.c) ---- */
 struct iot_span {

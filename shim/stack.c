@@ -58,8 +58,7 @@ int iot_stack_init(uint32_t depth) {
   if (h)
     iot_unw_backtrace = (int (*)(void **, int))dlsym(h, "unw_backtrace");
   if (!iot_unw_backtrace) {
-    iot_say("IOTRACE_STACK: cannot load " IOT_LIBUNWIND_SONAME "; call sites are not recorded",
-            NULL, 0);
+    iot_say("IOTRACE_STACK: cannot load %s; call sites are not recorded", IOT_LIBUNWIND_SONAME);
     return -1;
   }
   void *p = mmap(NULL, IOT_SITE_SLOTS * sizeof *iot_sites, PROT_READ | PROT_WRITE,

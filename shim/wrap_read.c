@@ -69,9 +69,9 @@ IOT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt) {
   int kind = iot_read_traced(fd);
   if (!kind)
     return iot_do_readv(&a);
-  /* a bad iov pointer gets EFAULT from the kernel: it is summed only after a read that worked,
-   * and before the call only when it will be split (then the kernel has not seen it yet) */
-  if (kind == IOT_FD_SOCKET && iot_config.split && iovcnt > 0 && iovcnt <= 1024 && iov)
+  /* a bad iov pointer gets EFAULT from the kernel: it is summed after a read that worked, and
+   * before one (to decide on splitting) only if the kernel took it from this thread before */
+  if (kind == IOT_FD_SOCKET && iot_config.split && iovcnt > 0 && iovcnt <= 1024 && iot_ptr_seen(iov))
     for (int i = 0; i < iovcnt; i++)
       a.len += iov[i].iov_len;
   struct iot_span c;
@@ -83,6 +83,8 @@ IOT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt) {
                     : iot_do_readv(&a);
   int err = errno;
   iot_end(&c);
+  if (ret >= 0)
+    iot_ptr_ok(iov);
   if (ret >= 0 && !a.len)
     for (int i = 0; i < iovcnt; i++)
       a.len += iov[i].iov_len;

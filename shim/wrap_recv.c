@@ -104,7 +104,8 @@ IOT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
   struct iot_recv_args a = {.fd = fd, .msg = msg, .flags = flags};
   ssize_t ret;
   size_t asked = 0;
-  if (IOT_UNLIKELY(iot_config.split) && msg && (asked = iot_iov_bytes(msg->msg_iov, msg->msg_iovlen)))
+  if (IOT_UNLIKELY(iot_config.split) && iot_ptr_seen(msg) && iot_ptr_seen(msg->msg_iov) &&
+      (asked = iot_iov_bytes(msg->msg_iov, msg->msg_iovlen)))
     ret = iot_split_wanted(asked, flags) ? iot_split(&c, fd, flags, asked, iot_do_recvmsg, &a)
                                          : iot_do_recvmsg(&a);
   else
@@ -113,6 +114,7 @@ IOT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
   iot_end(&c);
   size_t iovlen = 0;
   if (ret >= 0) { /* the kernel read the header: it is valid memory */
+    iot_ptr_ok(msg), iot_ptr_ok(msg->msg_iov);
     asked = iot_iov_bytes(msg->msg_iov, msg->msg_iovlen);
     iovlen = msg->msg_iovlen;
     iot_note_passed_fds(msg);

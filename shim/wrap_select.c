@@ -6,13 +6,8 @@
 #include "iot_shim.h"
 #include "real.h"
 
-/* Reading a bad set pointer would crash where the kernel answers EFAULT: skip what cannot be one. */
-static int iot_plausible(const void *p) {
-  uintptr_t a = (uintptr_t)p;
-  return a >= 4096 && (a & (sizeof(long) - 1)) == 0 && a < ((uintptr_t)1 << 47);
-}
-
-/* Bits set among the first nfds of each set: the fds watched. */
+/* Bits set among the first nfds of each set: the fds watched; IOT_UNKNOWN until the kernel has
+ * accepted these set addresses once (the first call of a loop). */
 static uint32_t iot_watched(int nfds, fd_set *r, fd_set *w, fd_set *e, uint8_t *flags) {
   fd_set *sets[3] = {r, w, e};
   const uint8_t bit[3] = {IOT_EF_SEL_READ, IOT_EF_SEL_WRITE, IOT_EF_SEL_EXCEPT};
@@ -21,8 +16,10 @@ static uint32_t iot_watched(int nfds, fd_set *r, fd_set *w, fd_set *e, uint8_t *
     if (!sets[s])
       continue;
     *flags |= bit[s];
-    if (nfds <= 0 || !iot_plausible(sets[s]))
+    if (nfds <= 0)
       continue;
+    if (!iot_ptr_seen(sets[s]))
+      return IOT_UNKNOWN;
     const unsigned long *words = (const unsigned long *)sets[s];
     int full = nfds / (8 * (int)sizeof(long)), rest = nfds % (8 * (int)sizeof(long));
     for (int i = 0; i < full; i++)
@@ -31,6 +28,11 @@ static uint32_t iot_watched(int nfds, fd_set *r, fd_set *w, fd_set *e, uint8_t *
       count += (uint32_t)__builtin_popcountl(words[full] & ((1ul << rest) - 1));
   }
   return count;
+}
+
+static void iot_sets_ok(int ret, fd_set *r, fd_set *w, fd_set *e) {
+  if (ret >= 0)
+    iot_ptr_ok(r), iot_ptr_ok(w), iot_ptr_ok(e);
 }
 
 IOT_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv) {
@@ -42,6 +44,8 @@ IOT_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval 
   uint32_t watched = iot_watched(nfds, r, w, e, &flags);
   c.t0 = iot_now(); /* counting is the shim's work, not the call's */
   int ret = IOT_REAL(select)(nfds, r, w, e, tv);
+  iot_end(&c);
+  iot_sets_ok(ret, r, w, e);
   iot_finish(&c, IOT_CALL_SELECT, -1, ret, nfds < 0 ? 0 : (uint64_t)nfds, watched, flags);
   return ret;
 }
@@ -56,6 +60,8 @@ IOT_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct t
   uint32_t watched = iot_watched(nfds, r, w, e, &flags);
   c.t0 = iot_now();
   int ret = IOT_REAL(pselect)(nfds, r, w, e, ts, ss);
+  iot_end(&c);
+  iot_sets_ok(ret, r, w, e);
   iot_finish(&c, IOT_CALL_PSELECT, -1, ret, nfds < 0 ? 0 : (uint64_t)nfds, watched, flags);
   return ret;
 }

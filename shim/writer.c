@@ -1,6 +1,7 @@
 /* The trace file: created once per process, mapped shared, grown ahead of need, handed out in chunks. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,14 +42,18 @@ static char iot_path[4400];
 static dev_t iot_dev;
 static ino_t iot_ino;
 
-void iot_say(const char *what, const char *detail, int err) {
+void iot_say(const char *fmt, ...) {
   char line[4800];
-  int n = snprintf(line, sizeof line, "iotrace: %s%s%s%s%s\n", what, detail ? " " : "",
-                   detail ? detail : "", err ? ": " : "", err ? strerror(err) : "");
-  if (n > (int)sizeof line)
-    n = sizeof line;
-  if (n > 0)
-    iot_sys_write_all(2, line, (size_t)n);
+  memcpy(line, "iotrace: ", 9);
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line + 9, sizeof line - 10, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return;
+  n = n + 9 > (int)sizeof line - 1 ? (int)sizeof line - 1 : n + 9;
+  line[n++] = '\n';
+  iot_sys_write_all(2, line, (size_t)n);
 }
 
 /* Moves the trace fd to the top of the fd range, out of the way of the program's numbering. */
@@ -109,9 +114,8 @@ static int iot_reopen(void) {
 static void iot_mark_full(int err) {
   __atomic_fetch_or(&iot_hdr->flags, IOT_HF_FULL, __ATOMIC_RELAXED);
   if (!__atomic_exchange_n(&iot_full_reported, 1, __ATOMIC_RELAXED))
-    iot_say(iot_path, err ? "cannot grow; dropping events from now on (the program runs on)"
-                          : "reached IOTRACE_MAX_SIZE; dropping events from now on",
-            err);
+    iot_say("%s: %s%s; dropping events from now on, the program runs on", iot_path,
+            err ? "cannot grow: " : "reached IOTRACE_MAX_SIZE", err ? strerror(err) : "");
 }
 
 /* Grows the file to cover `need`; must_have says whether failing means dropping the event. */
@@ -156,6 +160,8 @@ struct iot_chunk *iot_claim_chunk(uint16_t type, uint32_t size) {
   if (!iot_hdr)
     return NULL;
   uint64_t cur = __atomic_load_n(&iot_cursor, __ATOMIC_RELAXED);
+  if (__atomic_load_n(&iot_hdr->flags, __ATOMIC_RELAXED) & IOT_HF_FULL)
+    return NULL; /* once full, stay full: a retry per event would cost a system call each */
   do {
     if (cur & IOT_CURSOR_CLOSED)
       return NULL;
@@ -276,7 +282,7 @@ int iot_writer_open(void) {
   int pid = (int)getpid(), fd = -1, exec_seq = 0;
   for (int n = 0; n < 100 && fd < 0; n++) {
     if (iot_expand(iot_path, sizeof iot_path, iot_config.output, pid, n) != 0) {
-      iot_say("IOTRACE_OUTPUT is too long; this process is not traced", NULL, 0);
+      iot_say("IOTRACE_OUTPUT is too long; this process is not traced");
       return -1;
     }
     fd = (int)syscall(SYS_openat, AT_FDCWD, iot_path,
@@ -286,12 +292,11 @@ int iot_writer_open(void) {
     int err = errno;
     struct stat st;
     if (err == EEXIST && lstat(iot_path, &st) == 0 && S_ISLNK(st.st_mode)) {
-      iot_say(iot_path, "is a symbolic link; not following it, this process is not traced", 0);
+      iot_say("%s is a symbolic link; not following it, this process is not traced", iot_path);
       return -1;
     }
     if (err != EEXIST) {
-      iot_say("cannot create", iot_path, err);
-      iot_say("this process is not traced", NULL, 0);
+      iot_say("cannot create %s (%s); this process is not traced", iot_path, strerror(err));
       return -1;
     }
     int seq = iot_earlier_image(iot_path, start_ticks);
@@ -299,7 +304,7 @@ int iot_writer_open(void) {
       exec_seq = seq + 1;
   }
   if (fd < 0) {
-    iot_say("no free trace file name for", iot_config.output, 0);
+    iot_say("no free trace file name for %s; this process is not traced", iot_config.output);
     return -1;
   }
   int err = iot_allocate(fd, 0, IOT_HEADER_SIZE + IOT_FIRST_EXTENT);
@@ -315,8 +320,7 @@ int iot_writer_open(void) {
       err = errno;
   }
   if (err) {
-    iot_say("cannot set up", iot_path, err);
-    iot_say("this process is not traced", NULL, 0);
+    iot_say("cannot set up %s (%s); this process is not traced", iot_path, strerror(err));
     syscall(SYS_unlinkat, AT_FDCWD, iot_path, 0);
     syscall(SYS_close, fd);
     return -1;
@@ -342,11 +346,14 @@ void iot_writer_close(int execing) {
     return;
   uint64_t end = __atomic_fetch_or(&iot_cursor, IOT_CURSOR_CLOSED, __ATOMIC_ACQ_REL);
   end &= ~IOT_CURSOR_CLOSED;
+  uint64_t extent = __atomic_load_n(&iot_extent, __ATOMIC_ACQUIRE);
+  if (end > extent) /* claims past the allocated space failed: nothing was written there */
+    end = extent;
   iot_hdr->used_bytes = end;
   iot_hdr->end_mono_ns = iot_now();
   __atomic_fetch_or(&iot_hdr->flags, execing ? IOT_HF_EXECED : IOT_HF_CLOSED, __ATOMIC_RELEASE);
   /* no chunk can be handed out any more, so the space reserved ahead can go */
-  if (!execing && end < __atomic_load_n(&iot_extent, __ATOMIC_ACQUIRE))
+  if (!execing && end < extent)
     syscall(SYS_ftruncate, iot_trace_fd, (long)end);
 }
 
