@@ -212,7 +212,8 @@ static int cmp_chunk(const void *a, const void *b) {
 
 static int build_threads(struct iotv_trace *t) {
   size_t i, n = 0;
-  qsort(t->chunks, t->nchunks, sizeof *t->chunks, cmp_chunk);
+  if (t->nchunks > 1) /* qsort with a NULL base is undefined even for 0 elements */
+    qsort(t->chunks, t->nchunks, sizeof *t->chunks, cmp_chunk);
   for (i = 0; i < t->nchunks; i++)
     if (i == 0 || t->chunks[i].tid != t->chunks[i - 1].tid)
       n++;
