@@ -79,8 +79,8 @@ enum iot_call {
  *   copy (split phase)   fd       bytes asked     0                  bytes copied
  *
  * The interest set size is IOT_UNKNOWN when the shim could not know it, and so
- * is select's fds watched on the first call with new set addresses (the shim
- * reads argument memory only at addresses the kernel already accepted).
+ * is select's fds watched when a set was unreadable (the call then failed
+ * with EFAULT).
  */
 #define IOT_UNKNOWN 0xffffffffu
 

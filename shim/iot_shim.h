@@ -63,6 +63,8 @@ static inline void iot_ptr_ok(const void *p) {
   if (p && !iot_ptr_seen(p))
     iot_self.seen_ok[iot_self.seen_next++ & 7] = p;
 }
+/* 1 if len bytes at p can be read without faulting (argmem.c). */
+int iot_readable(const void *p, size_t len);
 pid_t iot_gettid(void);
 
 /* In a vfork child, which shares the parent's memory: the shim must touch nothing there. */

@@ -71,7 +71,8 @@ IOT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt) {
     return iot_do_readv(&a);
   /* a bad iov pointer gets EFAULT from the kernel: it is summed after a read that worked, and
    * before one (to decide on splitting) only if the kernel took it from this thread before */
-  if (kind == IOT_FD_SOCKET && iot_config.split && iovcnt > 0 && iovcnt <= 1024 && iot_ptr_seen(iov))
+  if (kind == IOT_FD_SOCKET && iot_config.split && iovcnt > 0 && iovcnt <= 1024 &&
+      iot_readable(iov, (size_t)iovcnt * sizeof *iov))
     for (int i = 0; i < iovcnt; i++)
       a.len += iov[i].iov_len;
   struct iot_span c;

@@ -104,7 +104,8 @@ IOT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
   struct iot_recv_args a = {.fd = fd, .msg = msg, .flags = flags};
   ssize_t ret;
   size_t asked = 0;
-  if (IOT_UNLIKELY(iot_config.split) && iot_ptr_seen(msg) && iot_ptr_seen(msg->msg_iov) &&
+  if (IOT_UNLIKELY(iot_config.split) && iot_readable(msg, sizeof *msg) &&
+      iot_readable(msg->msg_iov, msg->msg_iovlen * sizeof(struct iovec)) &&
       (asked = iot_iov_bytes(msg->msg_iov, msg->msg_iovlen)))
     ret = iot_split_wanted(asked, flags) ? iot_split(&c, fd, flags, asked, iot_do_recvmsg, &a)
                                          : iot_do_recvmsg(&a);

@@ -6,8 +6,8 @@
 #include "iot_shim.h"
 #include "real.h"
 
-/* Bits set among the first nfds of each set: the fds watched; IOT_UNKNOWN until the kernel has
- * accepted these set addresses once (the first call of a loop). */
+/* Bits set among the first nfds of each set: the fds watched (IOT_UNKNOWN if a set is unreadable,
+ * and then the kernel will answer EFAULT). */
 static uint32_t iot_watched(int nfds, fd_set *r, fd_set *w, fd_set *e, uint8_t *flags) {
   fd_set *sets[3] = {r, w, e};
   const uint8_t bit[3] = {IOT_EF_SEL_READ, IOT_EF_SEL_WRITE, IOT_EF_SEL_EXCEPT};
@@ -18,7 +18,7 @@ static uint32_t iot_watched(int nfds, fd_set *r, fd_set *w, fd_set *e, uint8_t *
     *flags |= bit[s];
     if (nfds <= 0)
       continue;
-    if (!iot_ptr_seen(sets[s]))
+    if (!iot_readable(sets[s], (size_t)(nfds + 7) / 8))
       return IOT_UNKNOWN;
     const unsigned long *words = (const unsigned long *)sets[s];
     int full = nfds / (8 * (int)sizeof(long)), rest = nfds % (8 * (int)sizeof(long));
