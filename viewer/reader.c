@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,13 +44,13 @@ static int fail(struct iotv_trace *t, uint64_t off, const char *what) {
 static int check_header(struct iotv_trace *t) {
   struct iot_file_header *h = &t->hdr;
   char msg[160];
-  if (t->len < sizeof h->magic || memcmp(t->base, IOT_MAGIC, sizeof h->magic) != 0)
+  size_t got = iotv_trace_read(t, 0, h, sizeof *h);
+  if (got < sizeof h->magic || memcmp(h->magic, IOT_MAGIC, sizeof h->magic) != 0)
     return fail(t, 0, "not an iotrace file (no IOTRACE magic)");
-  if (t->len < IOT_HEADER_SIZE) {
+  if (got < IOT_HEADER_SIZE) {
     snprintf(msg, sizeof msg, "file ends inside the %u-byte header: truncated", IOT_HEADER_SIZE);
-    return fail(t, t->len, msg);
+    return fail(t, got, msg);
   }
-  memcpy(h, t->base, sizeof *h);
   if (h->version != IOT_VERSION) {
     snprintf(msg, sizeof msg, "unsupported format version %u (this viewer reads %u)", h->version,
              IOT_VERSION);
@@ -257,7 +256,7 @@ static int scan_chunks(struct iotv_trace *t) {
     struct iot_chunk c;
     const char *why = NULL;
     uint64_t start = off;
-    memcpy(&c, t->base + off, sizeof c);
+    iotv_trace_read(t, off, &c, sizeof c);
     if (chunk_ok(t, off, &c, claimed_end, &why)) {
       if (add_chunk(t, off, &c, &cap_ev, &cap_meta) < 0)
         return -1;
@@ -267,7 +266,7 @@ static int scan_chunks(struct iotv_trace *t) {
     /* Resynchronise: chunks only ever start on the alignment, so step by it. */
     for (off += IOT_CHUNK_ALIGN; off + sizeof c <= limit; off += IOT_CHUNK_ALIGN) {
       const char *ignored;
-      memcpy(&c, t->base + off, sizeof c);
+      iotv_trace_read(t, off, &c, sizeof c);
       if (chunk_ok(t, off, &c, claimed_end, &ignored))
         break;
     }
@@ -282,17 +281,47 @@ static int scan_chunks(struct iotv_trace *t) {
   return build_threads(t);
 }
 
-int iotv_trace_open_mem(struct iotv_trace *t, const char *name, const void *buf, size_t len,
-                        FILE *warn) {
-  memset(t, 0, sizeof *t);
-  t->path = name;
-  t->base = buf;
-  t->len = len;
-  t->warn = warn;
+size_t iotv_trace_read(const struct iotv_trace *t, uint64_t off, void *buf, size_t n) {
+  size_t done = 0;
+  if (off >= t->len)
+    return 0;
+  if (n > t->len - off)
+    n = (size_t)(t->len - off);
+  if (t->base) {
+    memcpy(buf, t->base + off, n);
+    return n;
+  }
+  while (done < n) {
+    ssize_t r = pread(t->fd, (char *)buf + done, n - done, (off_t)(off + done));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0) /* the file shrank under us: what is missing reads as zeros (torn) */
+      break;
+    done += (size_t)r;
+  }
+  memset((char *)buf + done, 0, n - done);
+  return done;
+}
+
+static int open_common(struct iotv_trace *t) {
   if (check_header(t) < 0)
     return -1;
   if (split_cmdline(t) < 0 || scan_chunks(t) < 0) {
     fail(t, 0, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+int iotv_trace_open_mem(struct iotv_trace *t, const char *name, const void *buf, size_t len,
+                        FILE *warn) {
+  memset(t, 0, sizeof *t);
+  t->fd = -1;
+  t->path = name;
+  t->base = buf;
+  t->len = len;
+  t->warn = warn;
+  if (open_common(t) < 0) {
     iotv_trace_close(t);
     return -1;
   }
@@ -301,49 +330,42 @@ int iotv_trace_open_mem(struct iotv_trace *t, const char *name, const void *buf,
 
 int iotv_trace_open(struct iotv_trace *t, const char *path, FILE *warn) {
   struct stat st;
-  void *p;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* Read with pread, not mmap: the cursors hold one block each, so resident memory stays the
+   * same for a 10-event trace and a 10-million-event one. */
   memset(t, 0, sizeof *t);
-  if (fd < 0 || fstat(fd, &st) < 0) {
+  t->path = path;
+  t->warn = warn;
+  t->fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (t->fd < 0 || fstat(t->fd, &st) < 0) {
     if (warn)
       fprintf(warn, "%s: %s\n", path, strerror(errno));
-    if (fd >= 0)
-      close(fd);
+    iotv_trace_close(t);
     return -1;
   }
   if (!S_ISREG(st.st_mode)) {
     if (warn)
       fprintf(warn, "%s: not a regular file\n", path);
-    close(fd);
+    iotv_trace_close(t);
     return -1;
   }
-  if (st.st_size == 0) {
-    close(fd);
-    t->path = path;
-    t->warn = warn;
-    return fail(t, 0, "empty file, not an iotrace file");
-  }
-  /* Mapping instead of reading keeps memory flat: pages are dropped again once walked. */
-  p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (p == MAP_FAILED) {
-    if (warn)
-      fprintf(warn, "%s: mmap: %s\n", path, strerror(errno));
+  t->len = (size_t)st.st_size;
+  if (t->len == 0) {
+    fail(t, 0, "empty file, not an iotrace file");
+    iotv_trace_close(t);
     return -1;
   }
-  madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
-  if (iotv_trace_open_mem(t, path, p, (size_t)st.st_size, warn) < 0) {
-    munmap(p, (size_t)st.st_size);
+  posix_fadvise(t->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  if (open_common(t) < 0) {
+    iotv_trace_close(t);
     return -1;
   }
-  t->mapped = 1;
   return 0;
 }
 
 void iotv_trace_close(struct iotv_trace *t) {
   size_t i;
-  if (t->mapped)
-    munmap((void *)t->base, t->len);
+  if (!t->base && t->fd >= 0)
+    close(t->fd);
   for (i = 0; t->argv && i < t->argc; i++)
     free(t->argv[i]);
   free(t->argv);
@@ -353,8 +375,12 @@ void iotv_trace_close(struct iotv_trace *t) {
   for (i = 0; i < t->nmodules; i++)
     free(t->modules[i].path);
   free(t->modules);
+  for (i = 0; i < t->nmeta_bufs; i++)
+    free(t->meta_bufs[i]);
+  free(t->meta_bufs);
   iotv_map_free(t->sites);
   memset(t, 0, sizeof *t);
+  t->fd = -1;
 }
 
 int iotv_trace_damaged(const struct iotv_trace *t) {
@@ -362,42 +388,59 @@ int iotv_trace_damaged(const struct iotv_trace *t) {
 }
 
 void iotv_cursor_init(struct iotv_cursor *c, struct iotv_trace *t, size_t thread) {
-  memset(c, 0, sizeof *c);
   c->t = t;
   c->th = &t->threads[thread];
+  c->ci = c->slot = c->bfirst = c->bn = 0;
+  c->off = c->torn = 0;
+}
+
+/* Reads the block of slots starting at the cursor's slot (and their site ids). */
+static void fill_block(struct iotv_cursor *c, const struct iotv_chunk_ref *ch) {
+  uint32_t n = ch->nslots - c->slot;
+  uint64_t base = ch->off + sizeof(struct iot_chunk);
+  if (n > IOTV_CURSOR_BLOCK)
+    n = IOTV_CURSOR_BLOCK;
+  iotv_trace_read(c->t, base + (uint64_t)c->slot * sizeof(struct iot_event), c->block,
+                  (size_t)n * sizeof(struct iot_event));
+  if (ch->flags & IOT_CF_SITES)
+    iotv_trace_read(c->t,
+                    base + (uint64_t)ch->capacity * sizeof(struct iot_event) +
+                        (uint64_t)c->slot * sizeof(uint32_t),
+                    c->sites, (size_t)n * sizeof(uint32_t));
+  else
+    memset(c->sites, 0, (size_t)n * sizeof(uint32_t));
+  c->bfirst = c->slot;
+  c->bn = n;
 }
 
 const struct iot_event *iotv_cursor_next(struct iotv_cursor *c, uint32_t *site) {
   while (c->ci < c->th->count) {
     const struct iotv_chunk_ref *ch = &c->t->chunks[c->th->first + c->ci];
+    const struct iot_event *e;
+    uint32_t i;
     if (c->slot >= ch->nslots) {
       c->ci++;
-      c->slot = 0;
+      c->slot = c->bn = 0;
       continue;
     }
-    uint32_t i = c->slot++;
-    uint64_t off = ch->off + sizeof(struct iot_chunk) + (uint64_t)i * sizeof(struct iot_event);
-    memcpy(&c->ev, c->t->base + off, sizeof c->ev);
-    if (c->ev.call == IOT_CALL_NONE) {
+    if (c->slot >= c->bfirst + c->bn || c->bn == 0)
+      fill_block(c, ch);
+    i = c->slot++;
+    e = &c->block[i - c->bfirst];
+    if (e->call == IOT_CALL_NONE) {
       c->torn++;
       continue;
     }
-    if (c->ev.call >= IOT_CALL_COUNT) {
+    if (e->call >= IOT_CALL_COUNT) {
       if (c->t->unknown_calls++ == 0)
-        iotv_trace_warn(c->t, off, "unknown call id %u (written by a newer shim?); skipped",
-                        c->ev.call);
+        iotv_trace_warn(c->t, ch->off + sizeof(struct iot_chunk) + (uint64_t)i * sizeof *e,
+                        "unknown call id %u (written by a newer shim?); skipped", e->call);
       continue;
     }
-    c->off = off;
-    if (site) {
-      *site = 0;
-      if (ch->flags & IOT_CF_SITES) {
-        uint64_t so = ch->off + sizeof(struct iot_chunk) +
-                      (uint64_t)ch->capacity * sizeof(struct iot_event) + (uint64_t)i * 4;
-        memcpy(site, c->t->base + so, sizeof *site);
-      }
-    }
-    return &c->ev;
+    c->off = ch->off + sizeof(struct iot_chunk) + (uint64_t)i * sizeof *e;
+    if (site)
+      *site = c->sites[i - c->bfirst];
+    return e;
   }
   return NULL;
 }

@@ -30,7 +30,8 @@ struct iotv_thread {
   uint32_t count;
 };
 
-/* A committed call-site record: ip points into the file, so it is only valid while it is open. */
+/* A committed call-site record: ip points into a copy owned by the trace, valid while it is open.
+ */
 struct iotv_site {
   uint32_t id;
   uint32_t nframes;
@@ -46,9 +47,9 @@ struct iotv_map;
 
 struct iotv_trace {
   const char *path;
-  const unsigned char *base; /* the whole file */
+  const unsigned char *base; /* the whole file when it came from memory, else NULL */
+  int fd;                    /* otherwise the open file, read with pread block by block */
   size_t len;
-  int mapped;        /* base came from mmap and must be unmapped */
   FILE *warn;        /* where damage is reported; NULL keeps quiet (fuzzing) */
   unsigned warnings; /* reported so far, to cap the flood from a badly damaged file */
   struct iot_file_header hdr;
@@ -62,7 +63,9 @@ struct iotv_trace {
   size_t nmeta;
   struct iotv_thread *threads;
   size_t nthreads;
-  struct iotv_map *sites; /* id -> struct iotv_site, filled by iotv_trace_load_sites */
+  struct iotv_map *sites;    /* id -> struct iotv_site, filled by iotv_trace_load_sites */
+  unsigned char **meta_bufs; /* payloads of the stacks chunks, which the sites point into */
+  size_t nmeta_bufs;
   struct iotv_module *modules;
   size_t nmodules;
   char **argv; /* the command line split at NULs */
@@ -70,7 +73,7 @@ struct iotv_trace {
   uint64_t unknown_calls; /* slots with a call id this viewer does not know */
 };
 
-/* Open and map path; 0 on success, -1 when the file cannot be used at all (reason printed). */
+/* Open path; 0 on success, -1 when the file cannot be used at all (reason printed). */
 int iotv_trace_open(struct iotv_trace *t, const char *path, FILE *warn);
 /* The same on bytes already in memory (the fuzzer); buf must outlive t. */
 int iotv_trace_open_mem(struct iotv_trace *t, const char *name, const void *buf, size_t len,
@@ -87,23 +90,30 @@ void iotv_trace_load_sites(struct iotv_trace *t);
 const struct iotv_site *iotv_trace_site(const struct iotv_trace *t, uint32_t id);
 uint64_t iotv_site_ip(const struct iotv_site *s, uint32_t i);
 
+/* Copies up to n bytes at off into buf; returns how many the file held there (the rest is 0). */
+size_t iotv_trace_read(const struct iotv_trace *t, uint64_t off, void *buf, size_t n);
+
+/* Events read per block: a cursor's whole memory, whatever the size of the trace. */
+#define IOTV_CURSOR_BLOCK 512
+
 /* Walks one thread's events in the order they were recorded, chunk by chunk. */
 struct iotv_cursor {
   struct iotv_trace *t;
   const struct iotv_thread *th;
-  uint32_t ci; /* index into th's chunks */
-  uint32_t slot;
+  uint32_t ci;         /* index into th's chunks */
+  uint32_t slot;       /* next slot in that chunk */
+  uint32_t bfirst, bn; /* slots [bfirst, bfirst + bn) of the chunk are in block */
   uint64_t off;        /* file offset of the last event returned */
   uint64_t torn;       /* slots skipped because call was 0 */
-  struct iot_event ev; /* a copy, so a misaligned buffer never yields a misaligned pointer */
+  struct iot_event block[IOTV_CURSOR_BLOCK]; /* copies, so events are always aligned */
+  uint32_t sites[IOTV_CURSOR_BLOCK];
 };
 
 void iotv_cursor_init(struct iotv_cursor *c, struct iotv_trace *t, size_t thread);
 /* The next valid event, or NULL at the end; *site gets its call-site id (0 when none). */
 const struct iot_event *iotv_cursor_next(struct iotv_cursor *c, uint32_t *site);
 
-/* Nanoseconds from the file's anchor to the end of the process (or of its last event if unknown).
- */
+/* Nanoseconds from the file's anchor to the process's end, 0 when the header does not say. */
 uint64_t iotv_trace_duration_hint(const struct iotv_trace *t);
 
 #endif

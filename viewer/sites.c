@@ -10,9 +10,26 @@ static uint64_t pad8(uint64_t n) {
   return (n + 7u) & ~(uint64_t)7u;
 }
 
+/* A private copy of a chunk's payload, kept until the trace closes (sites point into it). */
+static const unsigned char *payload(struct iotv_trace *t, const struct iotv_chunk_ref *ch) {
+  unsigned char *p, **list;
+  list = realloc(t->meta_bufs, (t->nmeta_bufs + 1) * sizeof *list);
+  if (!list)
+    return NULL;
+  t->meta_bufs = list;
+  p = malloc(ch->nslots ? ch->nslots : 1);
+  if (!p)
+    return NULL;
+  iotv_trace_read(t, ch->off + sizeof(struct iot_chunk), p, ch->nslots);
+  t->meta_bufs[t->nmeta_bufs++] = p;
+  return p;
+}
+
 static void load_stacks(struct iotv_trace *t, const struct iotv_chunk_ref *ch) {
   uint64_t pos = 0, n = ch->nslots;
-  const unsigned char *p = t->base + ch->off + sizeof(struct iot_chunk);
+  const unsigned char *p = payload(t, ch);
+  if (!p)
+    return;
   while (pos + sizeof(struct iot_stack_rec) <= n) {
     struct iot_stack_rec r;
     struct iotv_site *s;
@@ -39,7 +56,9 @@ static void load_stacks(struct iotv_trace *t, const struct iotv_chunk_ref *ch) {
 
 static void load_modules(struct iotv_trace *t, const struct iotv_chunk_ref *ch, size_t *cap) {
   uint64_t pos = 0, n = ch->nslots;
-  const unsigned char *p = t->base + ch->off + sizeof(struct iot_chunk);
+  const unsigned char *p = payload(t, ch);
+  if (!p)
+    return;
   while (pos + sizeof(struct iot_module_rec) <= n) {
     struct iot_module_rec r;
     struct iotv_module *m;
