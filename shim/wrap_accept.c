@@ -5,13 +5,28 @@
 #include "iot_shim.h"
 #include "real.h"
 
+/*
+ * A failed accept releases the file it had prepared for the connection; that
+ * release runs as task work on the way back to user space, which also clears
+ * the rseq marker although the thread never slept.  An accept that returns
+ * EAGAIN can only have waited for an SO_RCVTIMEO timeout, which lasts at least
+ * a jiffy: shorter ones did not block.
+ */
+#define IOT_MIN_TIMEOUT_NS 1000000u
+static void iot_accept_end(struct iot_span *c, int ret, int err) {
+  iot_end(c);
+  if (ret < 0 && (err == EAGAIN || err == EWOULDBLOCK) && c->t1 - c->t0 < IOT_MIN_TIMEOUT_NS &&
+      c->blocked > 0)
+    c->blocked = 0;
+}
+
 IOT_EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen) {
   struct iot_span c;
   iot_begin(&c);
   int ret = IOT_REAL(accept)(fd, addr, alen);
   int err = errno;
   if (c.on)
-    iot_end(&c);
+    iot_accept_end(&c, ret, err);
   if (ret >= 0)
     iot_fd_created(ret, IOT_FD_SOCKET);
   if (c.on)
@@ -26,7 +41,7 @@ IOT_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int flags) 
   int ret = IOT_REAL(accept4)(fd, addr, alen, flags);
   int err = errno;
   if (c.on)
-    iot_end(&c);
+    iot_accept_end(&c, ret, err);
   if (ret >= 0)
     iot_fd_created(ret, IOT_FD_SOCKET);
   if (c.on)

@@ -113,6 +113,18 @@ def test_raw(a, tmp):
         check(calls.get(name, {}).get("count") == n, f"{name}: expected {n} events, got {calls.get(name)}")
 
 
+def test_eagain_not_blocked(a, tmp):
+    r = traced(a, [a.bin("u_calls"), "200"], tmp)
+    check(r.returncode == 0, f"program failed: {r.stderr}")
+    calls = summary(a, trace_files(tmp))[0]["calls"]
+    for name in ("recv", "accept4"):
+        c = calls[name]
+        check(c["would_block"] == 200, f"{name}: expected 200 EAGAIN returns, got {c['would_block']}")
+        # a preemption inside a call may happen; a systematic mark may not
+        check(c["blocked"] <= 20, f"{name}: {c['blocked']} of {c['count']} calls marked blocked, "
+                                  f"though none waited (200 returned EAGAIN at once)")
+
+
 def test_nomalloc(a, tmp):
     r = traced(a, [a.bin("u_nomalloc")], tmp)
     check(r.returncode == 0 and "allocations 0" in r.stdout,
@@ -153,7 +165,7 @@ def test_sites(a, tmp):
 
 
 TESTS = {"exports": test_exports, "tls": test_tls, "imports": test_imports, "early": test_early,
-         "raw": test_raw, "nomalloc": test_nomalloc, "epoll_interest": test_epoll_interest,
+         "raw": test_raw, "eagain": test_eagain_not_blocked, "nomalloc": test_nomalloc, "epoll_interest": test_epoll_interest,
          "sites": test_sites}
 
 
