@@ -14,3 +14,12 @@ function(iotrace_program target)
     target_link_options(${target} PRIVATE ${IOTRACE_SAN_FLAGS})
   endif()
 endfunction()
+
+# iotrace_fixture(target): test programs that pass bad pointers on purpose (to compare EFAULT
+# with and without the shim) and exit without freeing get UBSan only, like the shim they load.
+function(iotrace_fixture target)
+  if(IOTRACE_SHIM_SAN_FLAGS)
+    target_compile_options(${target} PRIVATE ${IOTRACE_SHIM_SAN_FLAGS})
+    target_link_options(${target} PRIVATE ${IOTRACE_SHIM_SAN_FLAGS})
+  endif()
+endfunction()
