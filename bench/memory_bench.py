@@ -31,8 +31,8 @@ def run_memory_prog(tools, env, threads, checkpoints, out_dir, expect_events):
 
 def run_memory(tools, quick, log):
     """Returns (rows, bytes per event)."""
-    big, small, threads, per_thread = ((100000, 500000, 8, 2000) if quick else
-                                       (1000000, 5000000, 64, 10000))
+    big, small, threads, per_thread = ((100000, 500000, 8, [100, 2000]) if quick else
+                                       (1000000, 5000000, 64, [100, 10000]))
     rows = []
     with tempfile.TemporaryDirectory(prefix="iotrace-bench-") as out_dir:
         traced, plain = shim_env(tools.shim, out_dir), plain_env()
@@ -59,19 +59,22 @@ def run_memory(tools, quick, log):
                              f"{growth:+d} KiB"])
         log("memory: growth done")
 
-        # Per thread: RSS with all threads alive, traced minus untraced, for 1 and many threads.
-        delta = {}
-        for t in (1, threads):
-            rss = {}
-            for name, env in (("untraced", plain), ("iotrace", traced)):
-                lines, _ = run_memory_prog(tools, env, t, [per_thread], out_dir, t * per_thread)
-                rss[name] = lines[1]["rss_kb"]
-            delta[t] = int(rss["iotrace"] - rss["untraced"])
-            rows.append([f"RSS with {t} threads x {per_thread:,} calls: untraced / iotrace",
-                         f"{rss['untraced'] / 1024:.1f} / {rss['iotrace'] / 1024:.1f} MB"])
-        per = (delta[threads] - delta[1]) / (threads - 1)
-        rows += [["shim's fixed RSS (1 thread, traced - untraced)", f"{delta[1]:,} KiB"],
-                 ["shim's RSS per extra thread", f"{per:.1f} KiB"]]
-        log(f"memory: {per:.1f} KiB per thread")
+        # Per thread: RSS with all threads alive, traced minus untraced, for 1 and many threads;
+        # few calls show the fixed cost of a thread, many show what its chunks add.
+        for calls in per_thread:
+            delta = {}
+            for t in (1, threads):
+                rss = {}
+                for name, env in (("untraced", plain), ("iotrace", traced)):
+                    lines, _ = run_memory_prog(tools, env, t, [calls], out_dir, t * calls)
+                    rss[name] = lines[1]["rss_kb"]
+                delta[t] = int(rss["iotrace"] - rss["untraced"])
+                rows.append([f"RSS with {t} threads x {calls:,} calls: untraced / iotrace",
+                             f"{rss['untraced'] / 1024:.1f} / {rss['iotrace'] / 1024:.1f} MB"])
+            per = (delta[threads] - delta[1]) / (threads - 1)
+            rows += [[f"shim's RSS, 1 thread x {calls:,} calls (traced - untraced)",
+                      f"{delta[1]:,} KiB"],
+                     [f"shim's RSS per extra thread, {calls:,} calls each", f"{per:.1f} KiB"]]
+            log(f"memory: {per:.1f} KiB per thread at {calls} calls")
         clear_traces(out_dir)
     return rows, per_event
