@@ -1,4 +1,5 @@
-/* Whether the shim may read a call's argument memory before the call: only where the kernel could. */
+/* Whether the shim may read a call's argument memory before the call: only where the kernel could.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>

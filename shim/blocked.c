@@ -44,7 +44,8 @@ const void *const iot_rseq_marker = &iot_rseq_desc;
 void iot_blocked_init(void) {
 #if defined(__x86_64__)
   if (&__rseq_size == NULL || &__rseq_offset == NULL || __rseq_size < 16)
-    return; /* rseq_cs ends at byte 16; 0 means glibc did not register rseq (old glibc, tunable off, valgrind) */
+    return; /* rseq_cs ends at byte 16; 0 means glibc did not register rseq (old glibc, tunable off,
+               valgrind) */
   iot_rseq_desc.version = 0;
   iot_rseq_desc.start_ip = (uint64_t)(uintptr_t)iot_rseq_section;
   iot_rseq_desc.post_commit_offset = 1;

@@ -19,7 +19,8 @@ int iot_fallback_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *
 }
 int iot_fallback_pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
                          const sigset_t *ss) {
-  struct timespec copy, *tp = NULL; /* the kernel writes the remaining time back; pselect must not */
+  struct timespec copy,
+      *tp = NULL; /* the kernel writes the remaining time back; pselect must not */
   if (ts) {
     copy = *ts;
     tp = &copy;

@@ -1,4 +1,5 @@
-/* What each fd is (socket, pipe, epoll...) and what each epoll instance watches: the only user of uthash. */
+/* What each fd is (socket, pipe, epoll...) and what each epoll instance watches: the only user of
+ * uthash. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -46,8 +47,8 @@ struct iot_ep {
 };
 struct iot_ofd {
   uint32_t id;
-  uint32_t refs;   /* fds of this process that refer to it */
-  int shared;      /* another process may refer to it too (fork, inheritance) */
+  uint32_t refs;     /* fds of this process that refer to it */
+  int shared;        /* another process may refer to it too (fork, inheritance) */
   struct iot_ep *ep; /* set when it is an epoll instance */
   struct iot_reg *targets;
   UT_hash_handle hh;
@@ -85,9 +86,8 @@ static int iot_lock(void) {
   void *me = &iot_self, *none = NULL;
   if (__atomic_load_n(&iot_lock_owner, __ATOMIC_RELAXED) == me)
     return 0;
-  for (int spins = 0;
-       !__atomic_compare_exchange_n(&iot_lock_owner, &none, me, 0, __ATOMIC_ACQUIRE,
-                                    __ATOMIC_RELAXED);
+  for (int spins = 0; !__atomic_compare_exchange_n(&iot_lock_owner, &none, me, 0, __ATOMIC_ACQUIRE,
+                                                   __ATOMIC_RELAXED);
        spins++, none = NULL)
     if (spins > 100)
       sched_yield();
@@ -349,8 +349,8 @@ static long iot_count_fdinfo(int epfd) {
 uint32_t iot_epoll_interest(int epfd) {
   if (!iot_lock())
     return IOT_UNKNOWN;
-  struct iot_ofd *eo = epfd >= 0 && (unsigned)epfd < iot_fds_cap ? iot_ofd_find(iot_fds[epfd].ofd)
-                                                                 : NULL;
+  struct iot_ofd *eo =
+      epfd >= 0 && (unsigned)epfd < iot_fds_cap ? iot_ofd_find(iot_fds[epfd].ofd) : NULL;
   uint32_t epoch = __atomic_load_n(&iot_epoch, __ATOMIC_RELAXED);
   if (eo && !eo->ep && (eo->ep = iot_pool_alloc(sizeof *eo->ep)) != NULL)
     eo->ep->uncertain = 1;

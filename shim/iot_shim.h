@@ -1,4 +1,5 @@
-/* Private declarations shared by the shim's files: state, real symbols, recording and fd bookkeeping. */
+/* Private declarations shared by the shim's files: state, real symbols, recording and fd
+ * bookkeeping. */
 #ifndef IOT_SHIM_H
 #define IOT_SHIM_H
 
@@ -27,7 +28,7 @@ struct iot_config {
   char shim_path[4200]; /* this library's path, to put back into LD_PRELOAD across exec */
 };
 extern struct iot_config iot_config;
-extern int iot_ready;           /* real symbols resolved and the writer tried */
+extern int iot_ready;             /* real symbols resolved and the writer tried */
 extern volatile uint32_t iot_gen; /* bumped in a forked child: per-thread state is stale */
 extern volatile int iot_vfork_pending;
 void iot_init(void);
@@ -96,7 +97,8 @@ static inline void iot_blocked_arm(void) {
 static inline int iot_blocked_check(void) {
   if (!IOT_LIKELY(iot_rseq_ok))
     return -1;
-  volatile uint64_t *cs = (volatile uint64_t *)((char *)__builtin_thread_pointer() + iot_rseq_off + 8);
+  volatile uint64_t *cs =
+      (volatile uint64_t *)((char *)__builtin_thread_pointer() + iot_rseq_off + 8);
   uint64_t v = *cs;
   *cs = 0;
   return v != (uint64_t)(uintptr_t)iot_rseq_marker;
@@ -108,7 +110,8 @@ extern int iot_trace_fd;                /* the trace file, hidden from the progr
 int iot_writer_open(void);
 void iot_writer_close(int execing);
 void iot_writer_forget(void);
-void iot_writer_reopen_after_exec(void); /* in a forked child: drop the parent's file without touching it */
+void iot_writer_reopen_after_exec(
+    void); /* in a forked child: drop the parent's file without touching it */
 struct iot_chunk *iot_claim_chunk(uint16_t type, uint32_t size);
 void iot_count_drop(void);
 void iot_say(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* one stderr line */
@@ -176,7 +179,8 @@ void iot_move_own_fd_away(int fd);
 typedef ssize_t (*iot_copy_fn)(void *args);
 /* Whether IOTRACE_SPLIT applies to a read of len bytes with these recv flags. */
 static inline int iot_split_wanted(size_t len, int flags) {
-  return IOT_UNLIKELY(iot_config.split) && len > 0 && !(flags & (MSG_DONTWAIT | MSG_OOB | MSG_ERRQUEUE));
+  return IOT_UNLIKELY(iot_config.split) && len > 0 &&
+         !(flags & (MSG_DONTWAIT | MSG_OOB | MSG_ERRQUEUE));
 }
 /* Runs a blocking socket read as a wait phase then a copy phase, each recorded; outer is ended. */
 ssize_t iot_split(struct iot_span *outer, int fd, int flags, size_t len, iot_copy_fn copy,

@@ -1,4 +1,5 @@
-/* A small allocator for the fd tables: mmap-backed, so the shim never calls the program's malloc. */
+/* A small allocator for the fd tables: mmap-backed, so the shim never calls the program's malloc.
+ */
 #ifndef IOT_POOL_H
 #define IOT_POOL_H
 #include <stddef.h>

@@ -68,9 +68,9 @@ static struct iot_event *iot_reserve(struct iot_thread *t, uint32_t **site) {
     if (ch) {
       uint32_t i = iot_take_slot(ch);
       if (IOT_LIKELY(i < ch->capacity)) {
-        *site = (ch->flags & IOT_CF_SITES) ? (uint32_t *)((char *)(ch + 1) + ch->capacity *
-                                                          sizeof(struct iot_event)) + i
-                                           : NULL;
+        *site = (ch->flags & IOT_CF_SITES)
+                    ? (uint32_t *)((char *)(ch + 1) + ch->capacity * sizeof(struct iot_event)) + i
+                    : NULL;
         return (struct iot_event *)(ch + 1) + i;
       }
     }

@@ -32,9 +32,7 @@ static int (*iot_unw_backtrace)(void **, int);
 static struct iot_site_slot *iot_sites;
 static uint32_t iot_next_site = 1;
 static uintptr_t iot_self_lo, iot_self_hi; /* the shim's own code, skipped in stacks */
-static struct {
-  uintptr_t lo, hi;
-} iot_mods[IOT_MAX_MODULES];
+static struct { uintptr_t lo, hi; } iot_mods[IOT_MAX_MODULES];
 static int iot_nmods;
 static int iot_mods_busy;
 
@@ -141,9 +139,8 @@ uint32_t iot_stack_site(void) {
     return 0;
   void *raw[IOT_MAX_STACK_FRAMES + 16];
   int want = (int)iot_config.stack_depth + 12; /* room for the shim's own frames */
-  int n = iot_unw_backtrace(raw, want > (int)(sizeof raw / sizeof raw[0]) ? (int)(sizeof raw /
-                                                                                  sizeof raw[0])
-                                                                          : want);
+  int n = iot_unw_backtrace(
+      raw, want > (int)(sizeof raw / sizeof raw[0]) ? (int)(sizeof raw / sizeof raw[0]) : want);
   int first = 0;
   while (first < n && (uintptr_t)raw[first] >= iot_self_lo && (uintptr_t)raw[first] < iot_self_hi)
     first++;

@@ -1,4 +1,5 @@
-/* Small helpers over raw system calls, for the shim's own file I/O (never traced, never buffered). */
+/* Small helpers over raw system calls, for the shim's own file I/O (never traced, never buffered).
+ */
 #ifndef IOT_SYS_H
 #define IOT_SYS_H
 #include <stddef.h>

@@ -20,32 +20,29 @@ static void iot_accept_end(struct iot_span *c, int ret, int err) {
     c->blocked = 0;
 }
 
+/* A connection taken: the new fd is a socket whose reads are traced. */
+static int iot_accepted(struct iot_span *c, int call, int fd, int ret) {
+  int err = errno;
+  if (c->on)
+    iot_accept_end(c, ret, err);
+  if (ret >= 0)
+    iot_fd_created(ret, IOT_FD_SOCKET);
+  if (c->on)
+    iot_record(c, call, fd, ret, err, 0, 0, 0);
+  errno = err;
+  return ret;
+}
+
 IOT_EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen) {
   struct iot_span c;
   iot_begin(&c);
   int ret = IOT_REAL(accept)(fd, addr, alen);
-  int err = errno;
-  if (c.on)
-    iot_accept_end(&c, ret, err);
-  if (ret >= 0)
-    iot_fd_created(ret, IOT_FD_SOCKET);
-  if (c.on)
-    iot_record(&c, IOT_CALL_ACCEPT, fd, ret, err, 0, 0, 0);
-  errno = err;
-  return ret;
+  return iot_accepted(&c, IOT_CALL_ACCEPT, fd, ret);
 }
 
 IOT_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int flags) {
   struct iot_span c;
   iot_begin(&c);
   int ret = IOT_REAL(accept4)(fd, addr, alen, flags);
-  int err = errno;
-  if (c.on)
-    iot_accept_end(&c, ret, err);
-  if (ret >= 0)
-    iot_fd_created(ret, IOT_FD_SOCKET);
-  if (c.on)
-    iot_record(&c, IOT_CALL_ACCEPT4, fd, ret, err, 0, 0, (uint8_t)0);
-  errno = err;
-  return ret;
+  return iot_accepted(&c, IOT_CALL_ACCEPT4, fd, ret);
 }

@@ -1,38 +1,36 @@
-/* epoll: creation and epoll_ctl keep each interest set's size; epoll_wait copies out only ready events. */
+/* epoll: creation and epoll_ctl keep each interest set's size; epoll_wait copies out only ready
+ * events. */
 #define _GNU_SOURCE
 #include <sys/epoll.h>
 
 #include "iot_shim.h"
 #include "real.h"
 
+/* A new epoll instance: an empty interest set to follow from here on. */
+static int iot_epoll_created(struct iot_span *c, int call, int ret, uint32_t arg) {
+  int err = errno;
+  if (c->on)
+    iot_end(c);
+  if (ret >= 0)
+    iot_fd_created(ret, IOT_FD_EPOLL);
+  if (c->on)
+    iot_record(c, call, -1, ret, err, arg, 0, 0);
+  errno = err;
+  return ret;
+}
+
 IOT_EXPORT int epoll_create(int size) {
   struct iot_span c;
   iot_begin(&c);
   int ret = IOT_REAL(epoll_create)(size);
-  int err = errno;
-  if (c.on)
-    iot_end(&c);
-  if (ret >= 0)
-    iot_fd_created(ret, IOT_FD_EPOLL);
-  if (c.on)
-    iot_record(&c, IOT_CALL_EPOLL_CREATE, -1, ret, err, size < 0 ? 0 : (uint64_t)size, 0, 0);
-  errno = err;
-  return ret;
+  return iot_epoll_created(&c, IOT_CALL_EPOLL_CREATE, ret, size < 0 ? 0 : (uint32_t)size);
 }
 
 IOT_EXPORT int epoll_create1(int flags) {
   struct iot_span c;
   iot_begin(&c);
   int ret = IOT_REAL(epoll_create1)(flags);
-  int err = errno;
-  if (c.on)
-    iot_end(&c);
-  if (ret >= 0)
-    iot_fd_created(ret, IOT_FD_EPOLL);
-  if (c.on)
-    iot_record(&c, IOT_CALL_EPOLL_CREATE1, -1, ret, err, (uint32_t)flags, 0, 0);
-  errno = err;
-  return ret;
+  return iot_epoll_created(&c, IOT_CALL_EPOLL_CREATE1, ret, (uint32_t)flags);
 }
 
 IOT_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev) {

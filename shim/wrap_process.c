@@ -102,8 +102,8 @@ static char **iot_fix_env(char *const envp[], char **out, char *buf, size_t bufc
   size_t n = 0, used = 0;
   const char *preload = NULL;
   int have_preload = iot_has_var(envp, "LD_PRELOAD", &preload);
-  int shim_listed = have_preload && iot_config.shim_path[0] &&
-                    strstr(preload, iot_config.shim_path) != NULL;
+  int shim_listed =
+      have_preload && iot_config.shim_path[0] && strstr(preload, iot_config.shim_path) != NULL;
   for (char *const *e = envp; e && *e; e++) {
     if (strncmp(*e, "LD_PRELOAD=", 11) == 0 && !shim_listed)
       continue;

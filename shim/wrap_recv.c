@@ -37,8 +37,8 @@ static ssize_t iot_recv_common(int call, struct iot_recv_args *a, iot_copy_fn fn
   iot_begin(&c);
   if (!c.on)
     return fn(a);
-  ssize_t ret = iot_split_wanted(a->len, a->flags) ? iot_split(&c, a->fd, a->flags, a->len, fn, a)
-                                                    : fn(a);
+  ssize_t ret =
+      iot_split_wanted(a->len, a->flags) ? iot_split(&c, a->fd, a->flags, a->len, fn, a) : fn(a);
   iot_finish(&c, call, a->fd, ret, a->len, 0, 0);
   return ret;
 }
@@ -49,22 +49,28 @@ IOT_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags) {
 }
 
 IOT_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags) {
-  struct iot_recv_args a = {.fd = fd, .buf = buf, .len = len, .buflen = buflen, .flags = flags,
-                            .chk = 1};
+  struct iot_recv_args a = {
+      .fd = fd, .buf = buf, .len = len, .buflen = buflen, .flags = flags, .chk = 1};
   return iot_recv_common(IOT_CALL_RECV, &a, iot_do_recv);
 }
 
 IOT_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, __SOCKADDR_ARG addr,
                             socklen_t *alen) {
-  struct iot_recv_args a = {.fd = fd, .buf = buf, .len = len, .flags = flags, .addr = addr,
-                            .alen = alen};
+  struct iot_recv_args a = {
+      .fd = fd, .buf = buf, .len = len, .flags = flags, .addr = addr, .alen = alen};
   return iot_recv_common(IOT_CALL_RECVFROM, &a, iot_do_recvfrom);
 }
 
 IOT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
                                   __SOCKADDR_ARG addr, socklen_t *alen) {
-  struct iot_recv_args a = {.fd = fd, .buf = buf, .len = len, .buflen = buflen, .flags = flags,
-                            .addr = addr, .alen = alen, .chk = 1};
+  struct iot_recv_args a = {.fd = fd,
+                            .buf = buf,
+                            .len = len,
+                            .buflen = buflen,
+                            .flags = flags,
+                            .addr = addr,
+                            .alen = alen,
+                            .chk = 1};
   return iot_recv_common(IOT_CALL_RECVFROM, &a, iot_do_recvfrom);
 }
 

@@ -1,4 +1,5 @@
-/* select and pselect: the kernel scans nfds bits of each set passed and copies the sets both ways. */
+/* select and pselect: the kernel scans nfds bits of each set passed and copies the sets both ways.
+ */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <sys/select.h>

@@ -1,4 +1,5 @@
-/* The trace file: created once per process, mapped shared, grown ahead of need, handed out in chunks. */
+/* The trace file: created once per process, mapped shared, grown ahead of need, handed out in
+ * chunks. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
@@ -34,9 +35,9 @@ int iot_trace_fd = -1;
 
 static char *iot_base;
 static uint64_t iot_map_size;
-static uint64_t iot_extent;      /* bytes of the file backed by allocated blocks */
-static uint64_t iot_cursor;      /* next free offset; IOT_CURSOR_CLOSED once closed */
-static int iot_grow_owner;       /* tid of the thread growing the file, 0 if none */
+static uint64_t iot_extent; /* bytes of the file backed by allocated blocks */
+static uint64_t iot_cursor; /* next free offset; IOT_CURSOR_CLOSED once closed */
+static int iot_grow_owner;  /* tid of the thread growing the file, 0 if none */
 static int iot_full_reported;
 static char iot_path[4400];
 static dev_t iot_dev;
@@ -134,7 +135,8 @@ static int iot_grow(uint64_t need, int must_have) {
     if (spins > 50)
       sched_yield();
   }
-  uint64_t extent = iot_extent, target = need > extent + IOT_GROW_STEP ? need : extent + IOT_GROW_STEP;
+  uint64_t extent = iot_extent,
+           target = need > extent + IOT_GROW_STEP ? need : extent + IOT_GROW_STEP;
   if (target > iot_map_size)
     target = iot_map_size;
   int err = 0, ok = 0;
