@@ -79,7 +79,8 @@ void iotv_json_strn(FILE *f, const char *s, size_t n) {
       fputc('\\', f);
       fputc(c, f);
       i++;
-    } else if (c < 0x20 || c == 0x7f) {
+    } else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&') {
+      /* < > & too: then the same JSON can sit inside an HTML <script> without closing it. */
       fprintf(f, "\\u%04x", c);
       i++;
     } else if ((l = utf8_len(p + i, n - i)) == 0) {

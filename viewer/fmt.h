@@ -14,7 +14,8 @@ char *iotv_fmt_dur(char *buf, size_t len, uint64_t ns);
 /* CLOCK_REALTIME ns as "2026-11-23 16:16:20.123 UTC". */
 char *iotv_fmt_wallclock(char *buf, size_t len, uint64_t realtime_ns);
 
-/* A JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD so the output stays JSON. */
+/* A JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD so the output stays JSON,
+ * and < > & are escaped so it can be embedded in HTML. */
 void iotv_json_str(FILE *f, const char *s);
 void iotv_json_strn(FILE *f, const char *s, size_t n);
 /* A CSV field, always quoted, doubled quotes; a leading = + - @ gets a ' so spreadsheets do not

@@ -1,11 +1,99 @@
-/* The render command (not written yet). */
-#include <stdio.h>
+/* The render command: draws the timeline of traces into a self-contained HTML page or an SVG. */
+#include "render.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmds.h"
+#include "inputs.h"
+#include "lanes.h"
+#include "model.h"
+
+const char *const iotv_kind_colors[IOTV_KIND_COUNT + 1] = {
+    [IOTV_KIND_WAIT] = "#d62728", [IOTV_KIND_COPY] = "#2ca02c",  [IOTV_KIND_EAGAIN] = "#ff9f0e",
+    [IOTV_KIND_MUX] = "#1f77b4",  [IOTV_KIND_OTHER] = "#9467bd", [IOTV_KIND_COUNT] = "#e8e8e8",
+};
+
+const char *const iotv_kind_labels[IOTV_KIND_COUNT + 1] = {
+    [IOTV_KIND_WAIT] = "waiting (blocked read/accept, wait phase)",
+    [IOTV_KIND_COPY] = "copying data",
+    [IOTV_KIND_EAGAIN] = "EAGAIN (busy polling)",
+    [IOTV_KIND_MUX] = "in select/poll/epoll_wait",
+    [IOTV_KIND_OTHER] = "other call",
+    [IOTV_KIND_COUNT] = "idle",
+};
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0;
+}
 
 int iotv_cmd_render(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "iotrace render: not implemented yet\n");
-  return IOTV_EXIT_USAGE;
+  static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                       {NULL, 0, NULL, 0}};
+  const char *out = NULL;
+  struct iotv_inputs in;
+  struct iotv_scene sc;
+  size_t i;
+  int c, status = IOTV_EXIT_OK, svg;
+  FILE *f;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+    if (c != 'o')
+      return iotv_usage_error("render", "unknown option");
+    out = optarg;
+  }
+  if (!out)
+    return iotv_usage_error("render", "-o OUT.html or -o OUT.svg is required");
+  svg = ends_with(out, ".svg");
+  if (!svg && !ends_with(out, ".html") && !ends_with(out, ".htm"))
+    return iotv_usage_error("render", "the output must end in .html or .svg");
+  if (optind >= argc)
+    return iotv_usage_error("render", "no trace file given");
+  if (iotv_inputs_expand(&in, argc - optind, argv + optind) < 0)
+    return IOTV_EXIT_INPUT;
+  if (in.failed)
+    status = IOTV_EXIT_INPUT;
+  memset(&sc, 0, sizeof sc);
+  sc.tr = calloc(in.n ? in.n : 1, sizeof *sc.tr);
+  if (!sc.tr) {
+    iotv_inputs_free(&in);
+    return IOTV_EXIT_INPUT;
+  }
+  sc.start = UINT64_MAX;
+  for (i = 0; i < in.n; i++) {
+    uint64_t s, e;
+    if (iotv_trace_open(&sc.tr[sc.n], in.paths[i], stderr) < 0) {
+      status = IOTV_EXIT_INPUT;
+      continue;
+    }
+    if (iotv_trace_damaged(&sc.tr[sc.n]))
+      status = IOTV_EXIT_INPUT;
+    iotv_trace_span(&sc.tr[sc.n], &s, &e);
+    if (s < sc.start)
+      sc.start = s;
+    if (e > sc.end)
+      sc.end = e;
+    sc.n++;
+  }
+  if (sc.n == 0) {
+    fprintf(stderr, "iotrace render: nothing to draw\n");
+    status = IOTV_EXIT_INPUT;
+  } else if (!(f = fopen(out, "w"))) {
+    fprintf(stderr, "iotrace render: %s: %s\n", out, strerror(errno));
+    status = IOTV_EXIT_USAGE;
+  } else {
+    int r = svg ? iotv_render_svg(f, &sc) : iotv_render_html(f, &sc);
+    if (fclose(f) != 0 || r < 0) {
+      fprintf(stderr, "iotrace render: %s: could not write it all\n", out);
+      status = IOTV_EXIT_INPUT;
+    }
+  }
+  for (i = 0; i < sc.n; i++)
+    iotv_trace_close(&sc.tr[i]);
+  free(sc.tr);
+  iotv_inputs_free(&in);
+  return status;
 }
