@@ -1,4 +1,5 @@
-/* The iotrace trace file format: one definition shared by the shim that writes and the viewer that reads. */
+/* The iotrace trace file format: one definition shared by the shim that writes and the viewer that
+ * reads. */
 #ifndef IOTRACE_FORMAT_H
 #define IOTRACE_FORMAT_H
 
@@ -17,26 +18,26 @@
 #define IOT_CHUNK_MAGIC 0x4354494fu /* "OITC" little-endian */
 
 /* The calls, as an X-macro: X(ENUM_SUFFIX, "name").  Ids are stable: append only. */
-#define IOT_CALLS(X)                                                           \
-  X(SELECT, "select")                                                          \
-  X(PSELECT, "pselect")                                                        \
-  X(POLL, "poll")                                                              \
-  X(PPOLL, "ppoll")                                                            \
-  X(EPOLL_CREATE, "epoll_create")                                              \
-  X(EPOLL_CREATE1, "epoll_create1")                                            \
-  X(EPOLL_CTL, "epoll_ctl")                                                    \
-  X(EPOLL_WAIT, "epoll_wait")                                                  \
-  X(EPOLL_PWAIT, "epoll_pwait")                                                \
-  X(EPOLL_PWAIT2, "epoll_pwait2")                                              \
-  X(RECV, "recv")                                                              \
-  X(RECVFROM, "recvfrom")                                                      \
-  X(RECVMSG, "recvmsg")                                                        \
-  X(RECVMMSG, "recvmmsg")                                                      \
-  X(READ, "read")                                                              \
-  X(READV, "readv")                                                            \
-  X(ACCEPT, "accept")                                                          \
-  X(ACCEPT4, "accept4")                                                        \
-  X(PHASE_WAIT, "wait")                                                        \
+#define IOT_CALLS(X)                                                                               \
+  X(SELECT, "select")                                                                              \
+  X(PSELECT, "pselect")                                                                            \
+  X(POLL, "poll")                                                                                  \
+  X(PPOLL, "ppoll")                                                                                \
+  X(EPOLL_CREATE, "epoll_create")                                                                  \
+  X(EPOLL_CREATE1, "epoll_create1")                                                                \
+  X(EPOLL_CTL, "epoll_ctl")                                                                        \
+  X(EPOLL_WAIT, "epoll_wait")                                                                      \
+  X(EPOLL_PWAIT, "epoll_pwait")                                                                    \
+  X(EPOLL_PWAIT2, "epoll_pwait2")                                                                  \
+  X(RECV, "recv")                                                                                  \
+  X(RECVFROM, "recvfrom")                                                                          \
+  X(RECVMSG, "recvmsg")                                                                            \
+  X(RECVMMSG, "recvmmsg")                                                                          \
+  X(READ, "read")                                                                                  \
+  X(READV, "readv")                                                                                \
+  X(ACCEPT, "accept")                                                                              \
+  X(ACCEPT4, "accept4")                                                                            \
+  X(PHASE_WAIT, "wait")                                                                            \
   X(PHASE_COPY, "copy")
 
 enum iot_call {
@@ -97,25 +98,25 @@ struct iot_event {
 };
 
 /* Header flags (struct iot_file_header.flags). */
-#define IOT_HF_STACKS 0x01   /* events chunks carry call-site ids */
-#define IOT_HF_SPLIT 0x02    /* IOTRACE_SPLIT: blocking reads split into wait + copy */
-#define IOT_HF_NO_RSEQ 0x04  /* no rseq area: blocked was not measured */
-#define IOT_HF_CLOSED 0x08   /* the process ended normally and the file is complete */
-#define IOT_HF_EXECED 0x10   /* the process called exec: a later file continues it */
-#define IOT_HF_FULL 0x20     /* space ran out: events after that were dropped */
+#define IOT_HF_STACKS 0x01    /* events chunks carry call-site ids */
+#define IOT_HF_SPLIT 0x02     /* IOTRACE_SPLIT: blocking reads split into wait + copy */
+#define IOT_HF_NO_RSEQ 0x04   /* no rseq area: blocked was not measured */
+#define IOT_HF_CLOSED 0x08    /* the process ended normally and the file is complete */
+#define IOT_HF_EXECED 0x10    /* the process called exec: a later file continues it */
+#define IOT_HF_FULL 0x20      /* space ran out: events after that were dropped */
 #define IOT_HF_CMD_TRUNC 0x40 /* the command line did not fit */
 
 struct iot_file_header {
-  char magic[8];           /* IOT_MAGIC */
-  uint32_t version;        /* IOT_VERSION */
-  uint32_t header_size;    /* IOT_HEADER_SIZE */
-  uint32_t event_size;     /* sizeof(struct iot_event) */
-  uint32_t chunk_align;    /* IOT_CHUNK_ALIGN */
-  uint32_t flags;          /* IOT_HF_* */
+  char magic[8];        /* IOT_MAGIC */
+  uint32_t version;     /* IOT_VERSION */
+  uint32_t header_size; /* IOT_HEADER_SIZE */
+  uint32_t event_size;  /* sizeof(struct iot_event) */
+  uint32_t chunk_align; /* IOT_CHUNK_ALIGN */
+  uint32_t flags;       /* IOT_HF_* */
   uint32_t pid;
   uint32_t ppid;
-  uint32_t stack_depth;    /* IOTRACE_STACK, 0 when off */
-  uint32_t pollfd_size;    /* sizeof(struct pollfd) in the traced process */
+  uint32_t stack_depth;      /* IOTRACE_STACK, 0 when off */
+  uint32_t pollfd_size;      /* sizeof(struct pollfd) in the traced process */
   uint32_t epoll_event_size; /* sizeof(struct epoll_event) in the traced process */
   uint64_t mono_anchor_ns;   /* CLOCK_MONOTONIC when the file was created */
   uint64_t real_anchor_ns;   /* CLOCK_REALTIME at the same instant */
@@ -126,26 +127,28 @@ struct iot_file_header {
   uint32_t exec_seq;         /* 0 for the first image of this pid, +1 per exec */
   uint32_t cmdline_len;      /* bytes used in cmdline, NUL-separated arguments */
   char host[64];             /* NUL-terminated */
-  uint64_t proc_start_ticks; /* the process's start time (/proc/PID/stat field 22): same across exec */
+  uint64_t
+      proc_start_ticks; /* the process's start time (/proc/PID/stat field 22): same across exec */
   char reserved[248];
   char cmdline[IOT_HEADER_SIZE - 424]; /* what fits of argv, NUL-separated */
 };
 
 /* Chunk types. */
-#define IOT_CHUNK_EVENTS 1  /* struct iot_event[capacity], then uint32_t site[capacity] if IOT_CF_SITES */
+#define IOT_CHUNK_EVENTS                                                                           \
+  1 /* struct iot_event[capacity], then uint32_t site[capacity] if IOT_CF_SITES */
 #define IOT_CHUNK_STACKS 2  /* struct iot_stack_rec entries, 8-byte aligned */
 #define IOT_CHUNK_MODULES 3 /* struct iot_module_rec entries, 8-byte aligned */
 
 #define IOT_CF_SITES 0x01 /* events chunk: a call-site id array follows the events */
 
 struct iot_chunk {
-  uint32_t magic; /* IOT_CHUNK_MAGIC, written last when the chunk is claimed */
-  uint16_t type;  /* IOT_CHUNK_* */
-  uint16_t flags; /* IOT_CF_* */
-  uint32_t size;  /* bytes, this header included; a multiple of IOT_CHUNK_ALIGN */
-  uint32_t tid;   /* the thread that owns the chunk */
-  uint32_t used;  /* events: slots reserved; others: payload bytes used */
-  uint32_t seq;   /* per-thread chunk number, in the order they were claimed */
+  uint32_t magic;    /* IOT_CHUNK_MAGIC, written last when the chunk is claimed */
+  uint16_t type;     /* IOT_CHUNK_* */
+  uint16_t flags;    /* IOT_CF_* */
+  uint32_t size;     /* bytes, this header included; a multiple of IOT_CHUNK_ALIGN */
+  uint32_t tid;      /* the thread that owns the chunk */
+  uint32_t used;     /* events: slots reserved; others: payload bytes used */
+  uint32_t seq;      /* per-thread chunk number, in the order they were claimed */
   uint32_t capacity; /* events: slots in the chunk; others: payload bytes */
   uint32_t reserved0;
   char thread_name[16]; /* the thread's name when the chunk was claimed */
@@ -155,10 +158,10 @@ struct iot_chunk {
 /* A call site: frames[0] is the caller of the traced function. */
 #define IOT_STACK_COMMIT 0x5354u
 struct iot_stack_rec {
-  uint32_t id;      /* > 0; referenced from an events chunk's site array */
+  uint32_t id; /* > 0; referenced from an events chunk's site array */
   uint16_t nframes;
-  uint16_t commit;  /* IOT_STACK_COMMIT once the frames are written */
-  uint64_t ip[];    /* return addresses */
+  uint16_t commit; /* IOT_STACK_COMMIT once the frames are written */
+  uint64_t ip[];   /* return addresses */
 };
 
 /* An executable mapping, so the viewer can name a frame module+offset. */
@@ -170,7 +173,7 @@ struct iot_module_rec {
   uint16_t path_len;    /* bytes of path, without a NUL */
   uint16_t commit;      /* IOT_MODULE_COMMIT once written */
   uint32_t reserved;
-  char path[];          /* padded with NULs to 8 bytes */
+  char path[]; /* padded with NULs to 8 bytes */
 };
 
 _Static_assert(sizeof(struct iot_event) == 32, "an event is 32 bytes");
@@ -181,9 +184,12 @@ _Static_assert(sizeof(struct iot_chunk) == 64, "a chunk header is 64 bytes");
 static inline uint64_t iot_event_dur_ns(const struct iot_event *e) {
   uint64_t d = e->dur;
   switch ((e->flags & IOT_EF_DUR_MASK) >> IOT_EF_DUR_SHIFT) {
-  case IOT_DUR_US: return d * 1000u;
-  case IOT_DUR_MS: return d * 1000000u;
-  default: return d;
+  case IOT_DUR_US:
+    return d * 1000u;
+  case IOT_DUR_MS:
+    return d * 1000000u;
+  default:
+    return d;
   }
 }
 

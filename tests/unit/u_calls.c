@@ -16,7 +16,7 @@
   do {                                                                                             \
     errno = 0;                                                                                     \
     long r_ = (long)(expr);                                                                        \
-    printf("%-40s = %ld errno %d\n", #expr, r_, r_ < 0 ? errno : 0);                              \
+    printf("%-40s = %ld errno %d\n", #expr, r_, r_ < 0 ? errno : 0);                               \
   } while (0)
 
 int main(int argc, char **argv) {

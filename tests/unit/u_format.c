@@ -36,13 +36,16 @@ int main(void) {
   EXPECT(iot_event_dur_ns(&e) == 7000000);
   EXPECT(iot_fdset_bytes(1) == 8 && iot_fdset_bytes(64) == 8 && iot_fdset_bytes(65) == 16);
   /* select with read and write sets, nfds 1025: 2 sets x 17 longs each way */
-  bytes((struct iot_event){.call = IOT_CALL_SELECT, .flags = IOT_EF_SEL_READ | IOT_EF_SEL_WRITE,
-                           .arg = 1025, .result = 3},
+  bytes((struct iot_event){.call = IOT_CALL_SELECT,
+                           .flags = IOT_EF_SEL_READ | IOT_EF_SEL_WRITE,
+                           .arg = 1025,
+                           .result = 3},
         2 * 136, 2 * 136);
   /* a failed select copies nothing back */
-  bytes((struct iot_event){.call = IOT_CALL_SELECT, .flags = IOT_EF_SEL_READ, .arg = 10,
-                           .result = -1, .err = 4},
-        8, 0);
+  bytes(
+      (struct iot_event){
+          .call = IOT_CALL_SELECT, .flags = IOT_EF_SEL_READ, .arg = 10, .result = -1, .err = 4},
+      8, 0);
   bytes((struct iot_event){.call = IOT_CALL_POLL, .arg = 100, .result = 0}, 800, 200);
   bytes((struct iot_event){.call = IOT_CALL_POLL, .arg = 100, .result = -1, .err = 14}, 0, 0);
   bytes((struct iot_event){.call = IOT_CALL_EPOLL_WAIT, .arg = 64, .result = 5}, 0, 60);
