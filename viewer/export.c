@@ -23,7 +23,6 @@ int iotv_cmd_export(int argc, char **argv) {
                                        {"output", required_argument, NULL, 'o'},
                                        {NULL, 0, NULL, 0}};
   const char *format = NULL, *out = NULL;
-  struct iotv_inputs in;
   struct iotv_trace *tr;
   size_t i, n = 0, fi;
   uint64_t base = UINT64_MAX;
@@ -49,27 +48,13 @@ int iotv_cmd_export(int argc, char **argv) {
     return iotv_usage_error("export", "-o OUT is required (- for standard output)");
   if (optind >= argc)
     return iotv_usage_error("export", "no trace file given");
-  if (iotv_inputs_expand(&in, argc - optind, argv + optind) < 0)
+  tr = iotv_open_traces(argc - optind, argv + optind, &n, &status);
+  if (!tr)
     return IOTV_EXIT_INPUT;
-  if (in.failed)
-    status = IOTV_EXIT_INPUT;
-  tr = calloc(in.n ? in.n : 1, sizeof *tr);
-  if (!tr) {
-    iotv_inputs_free(&in);
-    return IOTV_EXIT_INPUT;
-  }
-  /* All files first: their common time base is the earliest of their anchors. */
-  for (i = 0; i < in.n; i++) {
-    if (iotv_trace_open(&tr[n], in.paths[i], stderr) < 0) {
-      status = IOTV_EXIT_INPUT;
-      continue;
-    }
-    if (iotv_trace_damaged(&tr[n]))
-      status = IOTV_EXIT_INPUT;
-    if (tr[n].hdr.mono_anchor_ns < base)
-      base = tr[n].hdr.mono_anchor_ns;
-    n++;
-  }
+  /* The common time base is the earliest of the files' anchors. */
+  for (i = 0; i < n; i++)
+    if (tr[i].hdr.mono_anchor_ns < base)
+      base = tr[i].hdr.mono_anchor_ns;
   f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
   if (!f) {
     fprintf(stderr, "iotrace export: %s: %s\n", out, strerror(errno));
@@ -81,9 +66,6 @@ int iotv_cmd_export(int argc, char **argv) {
       status = IOTV_EXIT_INPUT;
     }
   }
-  for (i = 0; i < n; i++)
-    iotv_trace_close(&tr[i]);
-  free(tr);
-  iotv_inputs_free(&in);
+  iotv_close_traces(tr, n);
   return status;
 }

@@ -1,5 +1,7 @@
-/* Input files of a command: FILE arguments, with each directory standing for its *.trace files. */
+/* Input files of a command: FILE arguments (a directory stands for its *.trace files), opened. */
 #include "inputs.h"
+#include "cmds.h"
+#include "reader.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -86,4 +88,34 @@ void iotv_inputs_free(struct iotv_inputs *in) {
     free(in->paths[i]);
   free(in->paths);
   memset(in, 0, sizeof *in);
+}
+
+struct iotv_trace *iotv_open_traces(int argc, char **argv, size_t *n, int *status) {
+  struct iotv_inputs in;
+  struct iotv_trace *tr;
+  size_t i;
+  *n = 0;
+  if (iotv_inputs_expand(&in, argc, argv) < 0)
+    return NULL;
+  if (in.failed)
+    *status = IOTV_EXIT_INPUT;
+  tr = calloc(in.n ? in.n : 1, sizeof *tr);
+  for (i = 0; tr && i < in.n; i++) {
+    if (iotv_trace_open(&tr[*n], in.paths[i], stderr) < 0) {
+      *status = IOTV_EXIT_INPUT;
+      continue;
+    }
+    if (iotv_trace_damaged(&tr[*n]))
+      *status = IOTV_EXIT_INPUT;
+    (*n)++;
+  }
+  iotv_inputs_free(&in);
+  return tr;
+}
+
+void iotv_close_traces(struct iotv_trace *tr, size_t n) {
+  size_t i;
+  for (i = 0; tr && i < n; i++)
+    iotv_trace_close(&tr[i]);
+  free(tr);
 }

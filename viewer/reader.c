@@ -317,7 +317,9 @@ int iotv_trace_open_mem(struct iotv_trace *t, const char *name, const void *buf,
                         FILE *warn) {
   memset(t, 0, sizeof *t);
   t->fd = -1;
-  t->path = name;
+  t->path = strdup(name);
+  if (!t->path)
+    return -1;
   t->base = buf;
   t->len = len;
   t->warn = warn;
@@ -333,8 +335,13 @@ int iotv_trace_open(struct iotv_trace *t, const char *path, FILE *warn) {
   /* Read with pread, not mmap: the cursors hold one block each, so resident memory stays the
    * same for a 10-event trace and a 10-million-event one. */
   memset(t, 0, sizeof *t);
-  t->path = path;
+  t->path = strdup(path);
   t->warn = warn;
+  if (!t->path) {
+    if (warn)
+      fprintf(warn, "%s: out of memory\n", path);
+    return -1;
+  }
   t->fd = open(path, O_RDONLY | O_CLOEXEC);
   if (t->fd < 0 || fstat(t->fd, &st) < 0) {
     if (warn)
@@ -379,6 +386,7 @@ void iotv_trace_close(struct iotv_trace *t) {
     free(t->meta_bufs[i]);
   free(t->meta_bufs);
   iotv_map_free(t->sites);
+  free(t->path);
   memset(t, 0, sizeof *t);
   t->fd = -1;
 }

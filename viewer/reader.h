@@ -46,7 +46,7 @@ struct iotv_module {
 struct iotv_map;
 
 struct iotv_trace {
-  const char *path;
+  char *path;                /* a copy of the name given, owned by the trace */
   const unsigned char *base; /* the whole file when it came from memory, else NULL */
   int fd;                    /* otherwise the open file, read with pread block by block */
   size_t len;

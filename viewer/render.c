@@ -34,7 +34,6 @@ int iotv_cmd_render(int argc, char **argv) {
   static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
                                        {NULL, 0, NULL, 0}};
   const char *out = NULL;
-  struct iotv_inputs in;
   struct iotv_scene sc;
   size_t i;
   int c, status = IOTV_EXIT_OK, svg;
@@ -52,31 +51,18 @@ int iotv_cmd_render(int argc, char **argv) {
     return iotv_usage_error("render", "the output must end in .html or .svg");
   if (optind >= argc)
     return iotv_usage_error("render", "no trace file given");
-  if (iotv_inputs_expand(&in, argc - optind, argv + optind) < 0)
-    return IOTV_EXIT_INPUT;
-  if (in.failed)
-    status = IOTV_EXIT_INPUT;
   memset(&sc, 0, sizeof sc);
-  sc.tr = calloc(in.n ? in.n : 1, sizeof *sc.tr);
-  if (!sc.tr) {
-    iotv_inputs_free(&in);
+  sc.tr = iotv_open_traces(argc - optind, argv + optind, &sc.n, &status);
+  if (!sc.tr)
     return IOTV_EXIT_INPUT;
-  }
   sc.start = UINT64_MAX;
-  for (i = 0; i < in.n; i++) {
+  for (i = 0; i < sc.n; i++) {
     uint64_t s, e;
-    if (iotv_trace_open(&sc.tr[sc.n], in.paths[i], stderr) < 0) {
-      status = IOTV_EXIT_INPUT;
-      continue;
-    }
-    if (iotv_trace_damaged(&sc.tr[sc.n]))
-      status = IOTV_EXIT_INPUT;
-    iotv_trace_span(&sc.tr[sc.n], &s, &e);
+    iotv_trace_span(&sc.tr[i], &s, &e);
     if (s < sc.start)
       sc.start = s;
     if (e > sc.end)
       sc.end = e;
-    sc.n++;
   }
   if (sc.n == 0) {
     fprintf(stderr, "iotrace render: nothing to draw\n");
@@ -91,9 +77,6 @@ int iotv_cmd_render(int argc, char **argv) {
       status = IOTV_EXIT_INPUT;
     }
   }
-  for (i = 0; i < sc.n; i++)
-    iotv_trace_close(&sc.tr[i]);
-  free(sc.tr);
-  iotv_inputs_free(&in);
+  iotv_close_traces(sc.tr, sc.n);
   return status;
 }

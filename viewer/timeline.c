@@ -185,11 +185,10 @@ int iotv_cmd_timeline(int argc, char **argv) {
       {"width", required_argument, NULL, WIDTH}, {"color", no_argument, NULL, COLOR},
       {"no-color", no_argument, NULL, NOCOLOR},  {NULL, 0, NULL, 0}};
   struct window w = {0, 0, 0, 0};
-  struct iotv_inputs in;
   struct iotv_trace *tr;
   unsigned width = 0;
   int c, color = isatty(STDOUT_FILENO), status = IOTV_EXIT_OK;
-  size_t i, n = 0;
+  size_t n = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
@@ -216,32 +215,14 @@ int iotv_cmd_timeline(int argc, char **argv) {
   }
   if (optind >= argc)
     return iotv_usage_error("timeline", "no trace file given");
-  if (iotv_inputs_expand(&in, argc - optind, argv + optind) < 0)
+  tr = iotv_open_traces(argc - optind, argv + optind, &n, &status);
+  if (!tr)
     return IOTV_EXIT_INPUT;
-  if (in.failed)
-    status = IOTV_EXIT_INPUT;
-  tr = calloc(in.n ? in.n : 1, sizeof *tr);
-  if (!tr) {
-    iotv_inputs_free(&in);
-    return IOTV_EXIT_INPUT;
-  }
-  for (i = 0; i < in.n; i++) {
-    if (iotv_trace_open(&tr[n], in.paths[i], stderr) < 0) {
-      status = IOTV_EXIT_INPUT;
-      continue;
-    }
-    if (iotv_trace_damaged(&tr[n]))
-      status = IOTV_EXIT_INPUT;
-    n++;
-  }
   if (n > 0) {
     int r = draw(tr, n, &w, width ? width : terminal_width(), color);
     if (r > status)
       status = r;
   }
-  for (i = 0; i < n; i++)
-    iotv_trace_close(&tr[i]);
-  free(tr);
-  iotv_inputs_free(&in);
+  iotv_close_traces(tr, n);
   return status;
 }
