@@ -98,8 +98,11 @@ int main(int argc, char **argv) {
       return IOTV_EXIT_OK;
     }
     c = find(argv[2]);
-    if (!c)
-      return iotv_usage_error("help", "unknown command '%s'", argv[2]);
+    if (!c) {
+      fprintf(stderr, "iotrace: unknown command '%s'\n", argv[2]);
+      overview(stderr);
+      return IOTV_EXIT_USAGE;
+    }
     command_help(c);
     return IOTV_EXIT_OK;
   }

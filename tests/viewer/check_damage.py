@@ -1,23 +1,20 @@
 #!/usr/bin/env python3
 """Damaged and foreign inputs: the viewer must name the offset, exit 2, print what it can, never crash."""
-import argparse
 import json
 import os
 import struct
 import subprocess
 import sys
 
-failures = []
+import vtest
+
+checks = vtest.Checks('damage')
+expect = checks.expect
 
 
 def fail(msg):
-    failures.append(msg)
-    print("FAIL: " + msg)
+    expect(False, msg)
 
-
-def expect(cond, msg):
-    if not cond:
-        fail(msg)
 
 
 def run(viewer, args):
@@ -55,12 +52,7 @@ def header_case(a, base, name, offset, data, needle):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--viewer", required=True)
-    ap.add_argument("--gen", required=True)
-    ap.add_argument("--dir", required=True)
-    a = ap.parse_args()
-    os.makedirs(a.dir, exist_ok=True)
+    a = vtest.parse_args(__doc__)
     base = os.path.join(a.dir, "damage-base.trace")
     subprocess.run([a.gen, "-o", base, "--model", "epoll-lt", "--events", "500", "--threads", "2",
                     "--capacity", "40"], check=True)
@@ -127,8 +119,7 @@ def main():
     p = json.loads(r.stdout)["processes"][0]
     expect(r.returncode == 2 and p["truncated"] and p["events"] == 1000,
            "used_bytes beyond the file: exit %d, %r" % (r.returncode, p))
-    print("damage: %d failures" % len(failures))
-    return 1 if failures else 0
+    return checks.done()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
 """export: the Chrome JSON and the CSV hold every event, nest phases, link readiness, escape strings."""
-import argparse
 import csv
 import io
 import json
@@ -8,13 +7,11 @@ import os
 import subprocess
 import sys
 
-failures = []
+import vtest
 
+checks = vtest.Checks('export')
+expect = checks.expect
 
-def expect(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL: " + msg)
 
 
 # Hostile strings: quotes, commas, a newline, an escape sequence, a formula, invalid UTF-8.
@@ -122,16 +119,10 @@ def check_csv(a):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--viewer", required=True)
-    ap.add_argument("--gen", required=True)
-    ap.add_argument("--dir", required=True)
-    a = ap.parse_args()
-    os.makedirs(a.dir, exist_ok=True)
+    a = vtest.parse_args(__doc__)
     check_chrome(a)
     check_csv(a)
-    print("export: %d failures" % len(failures))
-    return 1 if failures else 0
+    return checks.done()
 
 
 if __name__ == "__main__":

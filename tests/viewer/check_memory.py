@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """summary must not grow memory with events: peak RSS for 2M events stays near that for 20k."""
-import argparse
 import os
 import resource
 import subprocess
 import sys
+
+import vtest
 
 
 def peak_rss_kb(viewer, trace):
@@ -20,12 +21,7 @@ def peak_rss_kb(viewer, trace):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--viewer", required=True)
-    ap.add_argument("--gen", required=True)
-    ap.add_argument("--dir", required=True)
-    a = ap.parse_args()
-    os.makedirs(a.dir, exist_ok=True)
+    a = vtest.parse_args(__doc__)
     sizes = {}
     for n in (10000, 1000000):
         path = os.path.join(a.dir, "mem-%d.trace" % n)

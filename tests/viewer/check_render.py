@@ -1,23 +1,20 @@
 #!/usr/bin/env python3
 """render: the SVG is well-formed XML and the HTML page is self-contained, escapes hostile names,
 carries every event, and its script runs (under node with a stub DOM, when node is installed)."""
-import argparse
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+
+import vtest
 import xml.dom.minidom
 
-failures = []
+checks = vtest.Checks('render')
+expect = checks.expect
 HOSTILE = '</script><img src=x onerror=alert(1)>'[:15]  # thread names keep 15 bytes
 
-
-def expect(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL: " + msg)
 
 
 # A stub DOM just rich enough for the page's script: it records what gets drawn.
@@ -48,12 +45,7 @@ console.log(JSON.stringify({ rects: before, after_zoom: rects - before, texts: t
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--viewer", required=True)
-    ap.add_argument("--gen", required=True)
-    ap.add_argument("--dir", required=True)
-    a = ap.parse_args()
-    os.makedirs(a.dir, exist_ok=True)
+    a = vtest.parse_args(__doc__)
     trace = os.path.join(a.dir, "render.trace")
     exp_path = os.path.join(a.dir, "render.expect.json")
     subprocess.run([a.gen, "-o", trace, "--expect", exp_path, "--model", "tpc", "--split",
@@ -98,8 +90,7 @@ def main():
             expect(res["title"].startswith("iotrace: 1 process"), "title %r" % res["title"])
     else:
         print("node not installed: the page's script was not run")
-    print("render: %d failures" % len(failures))
-    return 1 if failures else 0
+    return checks.done()
 
 
 if __name__ == "__main__":

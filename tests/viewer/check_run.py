@@ -1,18 +1,15 @@
 #!/usr/bin/env python3
 """iotrace run: refuses programs a preload shim cannot see, and summarises what a traced one did."""
-import argparse
 import os
 import shutil
 import subprocess
 import sys
 
-failures = []
+import vtest
 
+checks = vtest.Checks('run')
+expect = checks.expect
 
-def expect(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL: " + msg)
 
 
 def run(args, **kw):
@@ -22,13 +19,10 @@ def run(args, **kw):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--viewer", required=True)
-    ap.add_argument("--dir", required=True)
-    ap.add_argument("--cc", default="cc")
-    ap.add_argument("--shim", help="libiotrace.so, when built: then a real run is checked too")
-    a = ap.parse_args()
-    os.makedirs(a.dir, exist_ok=True)
+    def extra(ap):
+        ap.add_argument("--cc", default="cc")
+        ap.add_argument("--shim", help="libiotrace.so, when built: then a real run is checked too")
+    a = vtest.parse_args(__doc__, need_gen=False, extra=extra)
     out = os.path.join(a.dir, "run-out")
     shutil.rmtree(out, ignore_errors=True)
 
@@ -80,8 +74,7 @@ def main():
         # A second run summarises only its own files.
         r2 = run([viewer, "run", "-o", out, "--", "cat"], input="y")
         expect(r2.stdout.count("== ") == 1, "second run summarised %d files" % r2.stdout.count("== "))
-    print("run: %d failures" % len(failures))
-    return 1 if failures else 0
+    return checks.done()
 
 
 if __name__ == "__main__":
