@@ -40,6 +40,7 @@ def commands(viewer, trace, out_dir):
         ("export csv", [viewer, "export", "--format", "csv", trace, "-o",
                         os.path.join(out_dir, "out.csv")]),
         ("render", [viewer, "render", trace, "-o", os.path.join(out_dir, "out.html")]),
+        ("render svg", [viewer, "render", trace, "-o", os.path.join(out_dir, "out.svg")]),
     ]
 
 
