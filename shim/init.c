@@ -89,6 +89,7 @@ void iot_init(void) {
   iot_real_resolve_all();
   iot_read_config();
   iot_blocked_init();
+  iot_clock_init();
   iot_fdtab_init();
   if (iot_config.stack_depth && iot_stack_init(iot_config.stack_depth) != 0)
     iot_config.stack_depth = 0;

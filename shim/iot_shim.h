@@ -75,12 +75,8 @@ static inline int iot_in_vfork_child(void) {
   return IOT_UNLIKELY(iot_vfork_pending) && iot_vfork_slow();
 }
 
-/* ---- clock ---- */
-static inline uint64_t iot_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+/* ---- clock (clock.h) ---- */
+#include "clock.h"
 
 /* ---- blocked detection (blocked.c) ---- */
 void iot_blocked_init(void);

@@ -99,7 +99,7 @@ void iot_record(struct iot_span *c, int call, int fd, long result, int err, uint
     t->busy--;
     return;
   }
-  uint64_t dur = t1 - c->t0;
+  uint64_t dur = iot_stamp_dur_ns(c->t0, t1);
   if (dur <= UINT32_MAX) {
     e->dur = (uint32_t)dur;
   } else if (dur / 1000u <= UINT32_MAX) {
@@ -116,7 +116,7 @@ void iot_record(struct iot_span *c, int call, int fd, long result, int err, uint
     flags |= IOT_EF_BLOCK_UNKNOWN;
   if (result < 0 && (err == EAGAIN || err == EWOULDBLOCK))
     flags |= IOT_EF_WOULDBLOCK;
-  e->start_ns = c->t0 - iot_hdr->mono_anchor_ns;
+  e->start_ns = iot_stamp_ns(c->t0) - iot_hdr->mono_anchor_ns;
   e->flags = flags;
   e->err = result < 0 ? (uint16_t)err : 0;
   e->fd = fd;

@@ -352,7 +352,7 @@ void iot_writer_close(int execing) {
   if (end > extent) /* claims past the allocated space failed: nothing was written there */
     end = extent;
   iot_hdr->used_bytes = end;
-  iot_hdr->end_mono_ns = iot_now();
+  iot_hdr->end_mono_ns = iot_mono_ns();
   __atomic_fetch_or(&iot_hdr->flags, execing ? IOT_HF_EXECED : IOT_HF_CLOSED, __ATOMIC_RELEASE);
   /* no chunk can be handed out any more, so the space reserved ahead can go */
   if (!execing && end < extent)
