@@ -164,9 +164,30 @@ def test_sites(a, tmp):
     check(all(s["count"] == 3 for s in recv_sites), f"each site made 3 calls: {recv_sites}")
 
 
+def test_clock(a, tmp):
+    r = traced(a, [a.bin("u_clock")], tmp)
+    check(r.returncode == 0, f"program failed: {r.stderr}")
+    brackets = [tuple(int(x) for x in line.split()) for line in r.stdout.splitlines()]
+    out = os.path.join(tmp, "events.csv")
+    e = run([a.viewer, "export", "--format", "csv"] + trace_files(tmp) + ["-o", out])
+    check(e.returncode == 0, f"export failed: {e.stderr}")
+    with open(out) as f:
+        polls = [row for row in csv.DictReader(f) if row["call"] == "poll"]
+    check(len(polls) == len(brackets), f"expected {len(brackets)} polls, got {len(polls)}")
+    slack = 20000  # ns: the clock conversion may err by this much at most
+    t0 = int(polls[0]["start_ns"])
+    for (ms, before, after), row in zip(brackets, polls):
+        start, dur = int(row["start_ns"]) - t0, int(row["dur_ns"])
+        lo, hi = before - brackets[0][2], after - brackets[0][1]
+        check(lo - slack <= start <= hi + slack,
+              f"poll({ms} ms) started at {start} ns, outside the program's own bracket [{lo}, {hi}]")
+        check(ms * 1000000 <= dur + slack and dur <= after - before + slack,
+              f"poll({ms} ms) lasted {dur} ns; the program measured {after - before} ns around it")
+
+
 TESTS = {"exports": test_exports, "tls": test_tls, "imports": test_imports, "early": test_early,
          "raw": test_raw, "eagain": test_eagain_not_blocked, "nomalloc": test_nomalloc, "epoll_interest": test_epoll_interest,
-         "sites": test_sites}
+         "sites": test_sites, "clock": test_clock}
 
 
 class Args:
