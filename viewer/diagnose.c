@@ -73,8 +73,9 @@ void iotv_diagnose(const struct iotv_stats *s, char *name, size_t nl, char *ev, 
              iotv_fmt_count(a, s->events));
     return;
   }
-  /* A stray poll for a timeout does not make a server event-driven: it must drive the reads. */
-  if (mux > 0 && (mux * 20 >= f->reads || f->reads == 0)) {
+  /* A stray poll for a timeout does not make a server event-driven: the multiplexer must drive
+   * the reads, so most of them must come after one on the same thread. */
+  if (mux > 0 && (f->reads_after_mux * 2 >= f->reads || f->reads == 0)) {
     if (epo >= pol && epo >= sel)
       epoll_model(s, name, nl, ev, el);
     else if (pol >= sel)

@@ -176,6 +176,8 @@ static void features(struct iotv_features *f, struct walk *w, const struct iot_e
   if (iotv_call_is_read(e->call)) {
     w->did_read = 1;
     f->reads++;
+    if (w->last_mux)
+      f->reads_after_mux++;
     if (e->result > 0)
       f->reads_data++;
     if (blocked)

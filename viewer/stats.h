@@ -28,6 +28,7 @@ struct iotv_features {
   uint64_t reads, reads_data, reads_eagain, reads_blocked;
   uint64_t eagain_repeat;    /* EAGAIN reads right after another EAGAIN read, no mux between */
   uint64_t eagain_after_mux; /* EAGAIN reads on a thread that had called a multiplexer */
+  uint64_t reads_after_mux;  /* reads on a thread that had called a multiplexer before */
   uint64_t accepts, accepts_eagain;
   uint64_t epoll_ready; /* fds reported ready by the epoll_wait family */
   uint64_t drained;     /* EAGAIN reads/accepts after an epoll_wait on the same thread */

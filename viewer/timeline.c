@@ -21,7 +21,7 @@ static const struct {
 } look[IOTV_KIND_COUNT] = {
     [IOTV_KIND_WAIT] = {'#', "\033[31m", "waiting (blocked in read/accept, or wait phase)"},
     [IOTV_KIND_COPY] = {'=', "\033[32m", "copying data"},
-    [IOTV_KIND_EAGAIN] = {'!', "\033[33m", "EAGAIN (busy polling)"},
+    [IOTV_KIND_EAGAIN] = {'!', "\033[33m", "EAGAIN (nothing there yet)"},
     [IOTV_KIND_MUX] = {'~', "\033[34m", "in select/poll/epoll_wait"},
     [IOTV_KIND_OTHER] = {'+', "\033[35m", "other call"},
 };

@@ -60,6 +60,8 @@ def main():
     ap.add_argument("--update", action="store_true")
     ap.add_argument("cases", nargs="*")
     a = ap.parse_args()
+    # The viewer runs inside the scratch directory: relative tool paths would break there.
+    a.viewer, a.gen = os.path.abspath(a.viewer), os.path.abspath(a.gen)
     os.makedirs(a.dir, exist_ok=True)
     bad = 0
     for name in a.cases or sorted(CASES):
