@@ -88,6 +88,7 @@ void iot_init(void) {
   iot_self.busy++;
   iot_real_resolve_all();
   iot_read_config();
+  iot_exec_init();
   iot_blocked_init();
   iot_clock_init();
   iot_fdtab_init();

@@ -33,6 +33,7 @@ extern volatile uint32_t iot_gen; /* bumped in a forked child: per-thread state 
 extern volatile int iot_vfork_pending;
 void iot_init(void);
 void iot_after_fork_child(void);
+void iot_exec_init(void); /* keeps the IOTRACE_* settings for exec */
 
 /* ---- per-thread state ---- */
 struct iot_thread {

@@ -86,20 +86,22 @@ static int iot_has_var(char *const envp[], const char *name, const char **value)
 /*
  * Builds in `out` (room for n+1+IOT_NCARRIED+1 pointers) an environment like envp, with the
  * shim in LD_PRELOAD and the IOTRACE_* settings this process started with.  `buf` holds the
- * strings made; nothing is allocated, so this is safe in a vfork child.
+ * string made; nothing is allocated or written outside the caller's stack, so this is safe in a
+ * vfork child.
  */
-static char **iot_fix_env(char *const envp[], char **out, char *buf, size_t bufcap) {
-  static char saved[IOT_NCARRIED][4400];
-  static int saved_ok;
-  if (!saved_ok) {
-    for (size_t i = 0; i < IOT_NCARRIED; i++) {
-      const char *v = getenv(iot_carried[i]);
-      if (v)
-        snprintf(saved[i], sizeof saved[i], "%s=%s", iot_carried[i], v);
-    }
-    saved_ok = 1;
+static char iot_saved_env[IOT_NCARRIED][4400];
+
+/* Copies the IOTRACE_* settings at start, before the program can change its environment. */
+void iot_exec_init(void) {
+  for (size_t i = 0; i < IOT_NCARRIED; i++) {
+    const char *v = getenv(iot_carried[i]);
+    if (v)
+      snprintf(iot_saved_env[i], sizeof iot_saved_env[i], "%s=%s", iot_carried[i], v);
   }
-  size_t n = 0, used = 0;
+}
+
+static char **iot_fix_env(char *const envp[], char **out, char *buf, size_t bufcap) {
+  size_t n = 0;
   const char *preload = NULL;
   int have_preload = iot_has_var(envp, "LD_PRELOAD", &preload);
   int shim_listed =
@@ -112,15 +114,12 @@ static char **iot_fix_env(char *const envp[], char **out, char *buf, size_t bufc
   if (!shim_listed && iot_config.shim_path[0]) {
     int l = snprintf(buf, bufcap, "LD_PRELOAD=%s%s%s", iot_config.shim_path,
                      have_preload && *preload ? ":" : "", have_preload ? preload : "");
-    if (l > 0 && (size_t)l < bufcap) {
+    if (l > 0 && (size_t)l < bufcap)
       out[n++] = buf;
-      used = (size_t)l + 1;
-    }
   }
-  (void)used;
   for (size_t i = 0; i < IOT_NCARRIED; i++)
-    if (saved[i][0] && !iot_has_var(envp, iot_carried[i], NULL))
-      out[n++] = saved[i];
+    if (iot_saved_env[i][0] && !iot_has_var(envp, iot_carried[i], NULL))
+      out[n++] = iot_saved_env[i];
   out[n] = NULL;
   return out;
 }
