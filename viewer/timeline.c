@@ -66,8 +66,9 @@ static void print_lane(const struct iotv_lanes *L, const struct iotv_lane *l, in
       state = -2, g = OUTSIDE_GLYPH;
     else
       state = -1, g = IDLE_GLYPH;
+    /* Reset first: dim would otherwise stay on under the next colour. */
     if (color && state != prev)
-      fputs(state >= 0 ? look[state].color : state == -1 ? DIM : RESET, stdout);
+      printf("%s%s", RESET, state >= 0 ? look[state].color : state == -1 ? DIM : "");
     prev = state;
     putchar(g);
   }

@@ -36,6 +36,8 @@ CASES = {
                         "timeline --width 90 --from 1ms --to 3ms tpc.trace"),
     "timeline_signal": ([("signal.trace", "--model signal --events 60")],
                         "timeline --width 80 signal.trace"),
+    "timeline_color": ([("signal.trace", "--model signal --events 30")],
+                       "timeline --color --width 60 signal.trace"),
     "export_csv": ([("small.trace", "--model mixed --events 12")],
                    "export --format csv -o - small.trace"),
 }
