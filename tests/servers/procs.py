@@ -4,21 +4,25 @@ import os
 import time
 
 import clients
-from harness import HF_EXECED, READS, accepted, header_flags, calls, check, check_eq, free_port, total, wait_port
+from harness import (HF_EXECED, READS, accepted, calls, check, check_eq, free_port, header_flags,
+                     reads_with_data, total, wait_port)
 
 
-def daemon(ctx):
-    """daemon_echo: double fork, setsid, all fds closed, chdir("/"); default output location."""
+def daemon(ctx, raw=False):
+    """daemon_echo: double fork, setsid, all fds closed, chdir("/"); default output location.
+
+    With raw=True the fds are closed by direct system calls the shim cannot see, and the load
+    outgrows the file's first extent, so the shim must find its file again to grow it."""
     start_dir = ctx.new_dir("start", 0o755)
     port = free_port()
     # No IOTRACE_OUTPUT: every process must write into the directory the program started in.
-    rc, out, err = ctx.run([ctx.helper("daemon_echo"), str(port)], ctx.traced_env(None),
-                           cwd=start_dir)
+    argv = [ctx.helper("daemon_echo"), str(port)] + (["--raw"] if raw else [])
+    rc, out, err = ctx.run(argv, ctx.traced_env(None), cwd=start_dir)
     check(rc == 0, f"daemon_echo exit {rc}: {err}")
     check(not [ln for ln in err.splitlines() if ln.startswith("iotrace:")],
           f"the shim complained:\n{err}")
     wait_port(port)
-    result = clients.echo(port, 4, 25, 200)
+    result = clients.echo(port, 4, 2500 if raw else 25, 200)
     pids = []
     for f in ctx.trace_files(start_dir):
         pids.append(int(os.path.basename(f).split(".")[1].split("-")[0]))
@@ -48,9 +52,13 @@ def daemon(ctx):
     check(total([d], READS, "bytes_to_user") >= result.sent,
           f"the daemon read {total([d], READS, 'bytes_to_user')} bytes, the client sent "
           f"{result.sent}")
+    check_eq(d["dropped_events"], 0, "events the daemon's trace dropped")
+    got = reads_with_data(ev, {daemon_pid})
+    check(got >= result.round_trips, f"the daemon's trace holds {got} reads with data, "
+          f"{result.round_trips} round trips were answered")
     readers = [p["pid"] for p in procs if calls(p, "read")["bytes_to_user"] == 1]
     check_eq(len(readers), 2, "processes that read the daemon's ready byte from the pipe")
-    return f"3 processes traced, daemon pid {daemon_pid}"
+    return f"3 processes traced, daemon pid {daemon_pid}, {d['events']} events"
 
 
 def prefork(ctx):

@@ -25,6 +25,7 @@ TESTS = {
     "full_disk": faults.full_disk,
     "readonly_dir": faults.readonly_dir,
     "daemon": procs.daemon,
+    "daemon_raw_close": functools.partial(procs.daemon, raw=True),
     "prefork_reexec": procs.prefork,
     "vfork_spawn": procs.vfork_spawn,
     "dlopen": procs.dlopen,

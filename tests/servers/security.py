@@ -7,7 +7,9 @@ import stat
 import clients
 from harness import check, check_eq, one_iotrace_line, wait_port, free_port
 
-HOSTILE = "x<script>alert(1)</script>"
+# The file name becomes argv[0] and, cut to 15 bytes, the thread name the viewer labels lanes
+# with ("<script>alert(1"); a "/" cannot be part of a file name, so "</script>" stays out.
+HOSTILE = "<script>alert(1)"
 
 
 def symlink_refused(ctx):
@@ -71,9 +73,7 @@ def script_in_name(ctx):
     pages = {}
     for kind, name in (("plain", "plain_name"), ("hostile", HOSTILE)):
         bin_dir = ctx.new_dir("bin-" + kind, 0o755)
-        # "/" cannot be in a file name: the name's "</" ends a directory, so the path holds it.
         program = os.path.join(bin_dir, name)
-        os.makedirs(os.path.dirname(program), exist_ok=True)
         shutil.copy(ctx.helper("spawn_kinds"), program)
         out_dir = ctx.new_dir("out-" + kind)
         # The name also goes into argv[0] of the children it starts.
@@ -86,10 +86,10 @@ def script_in_name(ctx):
             pages[kind, ext] = render(ctx, out_dir, ctx.path(f"{kind}.{ext}"))
     for ext in ("html", "svg"):
         page = pages["hostile", ext]
-        check("<script>alert(1)" not in page,
+        check("<script>alert" not in page,
               f"render {ext}: the program name's <script> is in the output unescaped")
-        check("alert(1)</script>" not in page,
-              f"render {ext}: the program name's </script> is in the output unescaped")
+        # Proof the hostile name reached the page at all (escaped), or the check above is empty.
+        check("alert(1" in page, f"render {ext}: the program's name is not shown anywhere")
         benign = pages["plain", ext].lower().count("<script")
         check_eq(page.lower().count("<script"), benign,
                  f"render {ext}: '<script' tags (the same trace with a plain name has {benign})")

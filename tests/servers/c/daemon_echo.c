@@ -1,20 +1,32 @@
 /* A classic daemon: double fork, setsid, every fd closed, chdir("/"), then a poll echo server.
 
-   daemon_echo PORT: returns once the daemon listens on 127.0.0.1:PORT. The first process and the
-   middle child each wait for one byte from the daemon on a pipe (poll + read, read), so every
-   process of the three makes traced calls. The daemon stops on SIGTERM and prints nothing. */
+   daemon_echo PORT [--raw]: returns once the daemon listens on 127.0.0.1:PORT. The first process
+   and the middle child each wait for one byte from the daemon on a pipe (poll + read, read), so
+   every process of the three makes traced calls. The daemon stops on SIGTERM and prints nothing.
+   With --raw the fds are closed by system calls made directly, which no preloaded library sees,
+   as code with its own system call stubs does. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "srv_common.h"
 
 static volatile sig_atomic_t stop;
+static int raw;
+
+static void close_range_any(unsigned first, unsigned last) {
+  if (raw)
+    syscall(SYS_close_range, first, last, 0);
+  else
+    close_range(first, last, 0);
+}
 
 static void on_term(int sig) {
   (void)sig;
@@ -25,10 +37,10 @@ static void on_term(int sig) {
 static void close_all_but(int keep) {
   for (int fd = 0; fd < 3; fd++)
     if (fd != keep)
-      close(fd);
+      raw ? syscall(SYS_close, fd) : close(fd);
   if (keep > 3)
-    close_range(3, (unsigned)keep - 1, 0);
-  close_range((unsigned)keep + 1, ~0u, 0);
+    close_range_any(3, (unsigned)keep - 1);
+  close_range_any((unsigned)keep + 1, ~0u);
 }
 
 static void run_daemon(int port, int ready_fd) {
@@ -53,10 +65,11 @@ static void run_daemon(int port, int ready_fd) {
 int main(int argc, char **argv) {
   int pipefd[2];
   char byte;
-  if (argc != 2) {
-    fprintf(stderr, "usage: daemon_echo PORT\n");
+  if (argc != 2 && !(argc == 3 && strcmp(argv[2], "--raw") == 0)) {
+    fprintf(stderr, "usage: daemon_echo PORT [--raw]\n");
     return 1;
   }
+  raw = argc == 3;
   int port = atoi(argv[1]);
   if (pipe(pipefd) != 0)
     srv_die("pipe");
