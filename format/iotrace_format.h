@@ -62,6 +62,7 @@ enum iot_call {
 #define IOT_EF_SEL_WRITE 0x40  /* select: a write set was passed */
 #define IOT_EF_SEL_EXCEPT 0x80 /* select: an except set was passed */
 #define IOT_EF_SATURATED 0x20  /* recv family: result or arg did not fit 32 bits */
+#define IOT_EF_HAS_PHASES 0x40 /* recv family: split into the wait and copy events before it */
 
 /*
  * One call, 32 bytes.  What arg, aux and result hold depends on the call:

@@ -119,12 +119,14 @@ struct iot_span {
   int on;      /* 0: pass through without recording */
   int ended;   /* t1 and blocked are taken */
   int blocked; /* as iot_blocked_check() */
+  uint8_t flags; /* IOT_EF_* the call adds to its event */
 };
 /* Starts a call: decides whether to record it and takes the start time. */
 static inline void iot_begin(struct iot_span *c) {
   extern int iot_tracing;
   c->on = IOT_LIKELY(iot_tracing) && IOT_LIKELY(!iot_self.busy) && !iot_in_vfork_child();
   c->ended = 0;
+  c->flags = 0;
   if (c->on) {
     c->t0 = iot_now();
     iot_blocked_arm();

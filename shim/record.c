@@ -88,6 +88,7 @@ static inline int32_t iot_sat32(long v) {
 void iot_record(struct iot_span *c, int call, int fd, long result, int err, uint64_t arg,
                 uint64_t aux, uint8_t flags) {
   iot_end(c); /* usually done already, before the shim's own work could count */
+  flags |= c->flags;
   uint64_t t1 = c->t1;
   int blocked = c->blocked;
   struct iot_thread *t = &iot_self;

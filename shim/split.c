@@ -34,6 +34,7 @@ ssize_t iot_split(struct iot_span *outer, int fd, int flags, size_t len, iot_cop
   outer->t1 = iot_now();
   outer->blocked = wait.blocked > 0 || copying.blocked > 0 ? 1 : wait.blocked;
   outer->ended = 1;
+  outer->flags |= IOT_EF_HAS_PHASES;
   errno = err;
   return ret;
 }

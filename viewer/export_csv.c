@@ -8,7 +8,7 @@
 void iotv_export_csv(FILE *f, struct iotv_trace *tr, size_t n, uint64_t base) {
   size_t i, k;
   fputs("file,pid,exec_seq,tid,thread,call,start_ns,dur_ns,fd,arg,aux,result,errno,blocked,"
-        "blocked_inferred,would_block,kind,bytes_to_kernel,bytes_to_user,site\n",
+        "blocked_inferred,would_block,kind,bytes_to_kernel,bytes_to_user,site,flags\n",
         f);
   for (i = 0; i < n; i++) {
     struct iotv_trace *t = &tr[i];
@@ -28,10 +28,10 @@ void iotv_export_csv(FILE *f, struct iotv_trace *tr, size_t n, uint64_t base) {
         iotv_csv_str(f, t->threads[k].name);
         fprintf(f,
                 ",%s,%" PRIu64 ",%" PRIu64 ",%d,%u,%u,%d,%u,%d,%d,%d,%s,%" PRIu64 ",%" PRIu64
-                ",%u\n",
+                ",%u,%u\n",
                 iotv_call_name(e->call), e->start_ns + shift, iot_event_dur_ns(e), e->fd, e->arg,
                 e->aux, e->result, e->err, blocked, inferred, (e->flags & IOT_EF_WOULDBLOCK) != 0,
-                iotv_kind_name(iotv_event_kind(e)), to_k, to_u, site);
+                iotv_kind_name(iotv_event_kind(e)), to_k, to_u, site, e->flags);
       }
     }
   }

@@ -233,7 +233,8 @@ static void event(struct iotv_stats *s, struct iotv_trace *t, struct walk *w,
   cs->bytes_to_user += to_u;
   if (iotv_call_is_scan(e->call)) {
     cs->fds_scanned += e->arg;
-    cs->fds_watched += e->aux;
+    if (e->aux != IOT_UNKNOWN) /* a set the kernel could not read either (EFAULT) */
+      cs->fds_watched += e->aux;
   }
   if (iotv_call_is_mux(e->call) && e->result > 0)
     cs->fds_ready += (uint64_t)e->result;

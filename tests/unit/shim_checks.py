@@ -185,9 +185,30 @@ def test_clock(a, tmp):
               f"poll({ms} ms) lasted {dur} ns; the program measured {after - before} ns around it")
 
 
+def test_split_flag(a, tmp):
+    r = traced(a, [a.bin("u_calls"), "2"], tmp, {"IOTRACE_SPLIT": "1"})
+    check(r.returncode == 0, f"program failed: {r.stderr}")
+    out = os.path.join(tmp, "events.csv")
+    e = run([a.viewer, "export", "--format", "csv"] + trace_files(tmp) + ["-o", out])
+    check(e.returncode == 0, f"export failed: {e.stderr}")
+    with open(out) as f:
+        rows = list(csv.DictReader(f))
+    has_phases = lambda row: int(row["flags"]) & 0x40 != 0
+    for i, row in enumerate(rows):
+        if row["call"] in ("recv", "read", "readv") and has_phases(row):
+            check(i >= 2 and rows[i - 2]["call"] == "wait" and rows[i - 1]["call"] == "copy",
+                  f"event {i} ({row['call']}) is marked split but is not preceded by wait, copy")
+    split = [r for r in rows if r["call"] in ("recv", "readv") and has_phases(r)]
+    # socket reads of data already there: 2 rounds x (recv, readv); the MSG_DONTWAIT recv is not split
+    check(len(split) == 4, f"expected 4 split socket reads, got {len(split)}")
+    check(not any(has_phases(r) for r in rows if r["call"] == "read"),
+          "a pipe read was marked split: pipes cannot be peeked at")
+
+
 TESTS = {"exports": test_exports, "tls": test_tls, "imports": test_imports, "early": test_early,
          "raw": test_raw, "eagain": test_eagain_not_blocked, "nomalloc": test_nomalloc, "epoll_interest": test_epoll_interest,
-         "sites": test_sites, "clock": test_clock}
+         "sites": test_sites, "clock": test_clock,
+         "split_flag": test_split_flag}
 
 
 class Args:
