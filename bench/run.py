@@ -73,7 +73,7 @@ def main():
             res, names = calls_bench.run_calls(tools, reps, a.quick, log)
             rep.calls(res, names)
         if "servers" in only:
-            rep.servers(server_bench.run_servers(tools, max(1, reps - 2) if not a.quick else 1,
+            rep.servers(server_bench.run_servers(tools, 2 * reps if not a.quick else 1,
                                                  a.quick, log))
         if "memory" in only:
             rep.memory(memory_bench.run_memory(tools, a.quick, log))

@@ -102,72 +102,97 @@ SERVERS = {
 }
 
 
-def one_run(server, variant, quick, work, out_dir, tools):
-    """Starts the server as the variant says, loads it, returns (rps, p99 ms, CPU us per request)."""
-    _, start, load, call = SERVERS[server]
-    env = {"untraced": plain_env(), "strace": plain_env(),
-           "iotrace": shim_env(tools.shim, out_dir),
-           f"iotrace stack{STACK_DEPTH}": shim_env(tools.shim, out_dir, STACK_DEPTH)}[variant]
-    amount = (1 if quick else 5) if server == "nginx" else (10000 if quick else 100000)
-    p, port = start(work, env)
-    st = None
-    try:
-        wait_port(port)
+class Instance:
+    """One server started as a variant says, with its own directories, kept up for every round."""
+
+    def __init__(self, server, variant, tools):
+        self.server, self.variant, self.tools = server, variant, tools
+        self.work = tempfile.TemporaryDirectory(prefix="iotrace-srv-")
+        self.out = tempfile.TemporaryDirectory(prefix="iotrace-bench-")
+        os.chmod(self.work.name, 0o755)
+        os.chmod(self.out.name, 0o777)  # nginx's worker writes its trace after dropping to nobody
+        env = {"untraced": plain_env(), "strace": plain_env(),
+               "iotrace": shim_env(tools.shim, self.out.name),
+               f"iotrace stack{STACK_DEPTH}": shim_env(tools.shim, self.out.name, STACK_DEPTH)}
+        self.proc, self.port = SERVERS[server][1](self.work.name, env[variant])
+        self.strace, self.requests = None, 0
+        wait_port(self.port)
         time.sleep(0.2)  # nginx forks its worker after the listener is up
-        pids = server_pids(p)
+        self.pids = server_pids(self.proc)
         if variant == "strace":
-            st = attach_strace(pids)
-        if not quick:
-            load(port, 1 if server == "nginx" else 10000)  # warm-up: caches, first chunks
-        cpu0 = sum(cpu_seconds(x) for x in pids)
-        rps, p99, count = load(port, amount)
-        cpu = sum(cpu_seconds(x) for x in pids) - cpu0
-    finally:
-        if st:
-            stop(st, grace=10)
-        stop(p, grace=20)
-    if rps <= 0 or p99 <= 0 or count <= 0:
-        raise BenchError(f"{server} {variant}: no sane numbers ({rps}, {p99}, {count})")
-    if variant.startswith("iotrace"):
-        events = call_count(summary(tools.viewer, traces(out_dir)), call)
-        if events < count:
-            raise BenchError(f"{server} {variant}: {count} requests but only {events} {call}")
-    clear_traces(out_dir)
-    return rps, p99, cpu * 1e6 / count
+            self.strace = attach_strace(self.pids)
+
+    def measure(self, amount):
+        """One load burst: (req/s, p99 ms, CPU us per request)."""
+        cpu0 = sum(cpu_seconds(x) for x in self.pids)
+        rps, p99, count = SERVERS[self.server][2](self.port, amount)
+        cpu = sum(cpu_seconds(x) for x in self.pids) - cpu0
+        if rps <= 0 or p99 <= 0 or count <= 0:
+            raise BenchError(f"{self.server} {self.variant}: no sane numbers ({rps}, {p99}, {count})")
+        self.requests += count
+        return rps, p99, cpu * 1e6 / count
+
+    def close(self, check=True):
+        """Stops the server; a traced one must have recorded at least one read per request."""
+        if self.strace:
+            stop(self.strace, grace=10)
+        stop(self.proc, grace=20)
+        try:
+            if check and self.variant.startswith("iotrace"):
+                call = SERVERS[self.server][3]
+                events = call_count(summary(self.tools.viewer, traces(self.out.name)), call)
+                if events < self.requests:
+                    raise BenchError(f"{self.server} {self.variant}: {self.requests} requests"
+                                     f" but only {events} {call} events in the trace")
+        finally:
+            self.work.cleanup()
+            self.out.cleanup()
 
 
 def run_servers(tools, reps, quick, log):
-    """Returns (header, rows, {server: {variant: ratios}}) for the report."""
+    """Returns (header, rows, {server: {variant: ratios}}) for the report.
+
+    Every variant's server stays up for the whole section and the load alternates between them
+    in short bursts, rotating the order: on a shared machine the background load drifts, and
+    back-to-back bursts see the same drift, so each traced burst is compared with its neighbour.
+    """
     variants = ["untraced", "iotrace", f"iotrace stack{STACK_DEPTH}"] + (
         ["strace"] if have("strace") else [])
     rows, results, skipped = [], {}, []
-    with tempfile.TemporaryDirectory(prefix="iotrace-bench-") as out_dir:
-        os.chmod(out_dir, 0o777)  # nginx's worker writes its trace after dropping to nobody
-        for server, (needs, _, _, _) in SERVERS.items():
-            missing = [t for t in needs if not have(t)]
-            if missing:
-                skipped.append(f"{server} (missing {', '.join(missing)})")
-                continue
-            raw = {v: [] for v in variants}
+    for server, (needs, _, _, _) in SERVERS.items():
+        missing = [t for t in needs if not have(t)]
+        if missing:
+            skipped.append(f"{server} (missing {', '.join(missing)})")
+            continue
+        amount = (1 if quick else 2) if server == "nginx" else (5000 if quick else 30000)
+        inst, raw = {}, {v: [] for v in variants}
+        try:
+            for v in variants:
+                inst[v] = Instance(server, v, tools)
+            if not quick:
+                for v in variants:  # warm-up: caches, the shim's first chunks
+                    inst[v].measure(1 if server == "nginx" else 5000)
             for rep in range(reps):
                 order = variants[rep % len(variants):] + variants[:rep % len(variants)]
                 for v in order:
-                    with tempfile.TemporaryDirectory(prefix="iotrace-srv-") as work:
-                        os.chmod(work, 0o755)
-                        raw[v].append(one_run(server, v, quick, work, out_dir, tools))
+                    raw[v].append(inst[v].measure(amount))
                     r = raw[v][-1]
-                    log(f"{server} rep {rep + 1}/{reps} {v:14s} {r[0]:10.0f} req/s "
+                    log(f"{server} round {rep + 1}/{reps} {v:14s} {r[0]:10.0f} req/s "
                         f"p99 {r[1]:.3f} ms cpu {r[2]:.1f} us/req")
-            results[server] = {}
-            for v in variants:
-                pair = [(x, b) for x, b in zip(raw[v], raw["untraced"])]
-                ratios = {k: median([x[i] / b[i] for x, b in pair if b[i] > 0])
-                          for i, k in enumerate(("rps_ratio", "p99_ratio", "cpu_ratio"))}
-                results[server][v] = ratios
-                med = [median([x[i] for x in raw[v]]) for i in range(3)]
-                rows.append([server, v, f"{med[0]:,.0f}", f"{med[1]:.3f}", f"{med[2]:.1f}",
-                             f"{ratios['rps_ratio']:.3f}", f"{ratios['p99_ratio']:.3f}",
-                             f"{ratios['cpu_ratio']:.3f}"])
+        finally:
+            failed = len(raw["untraced"]) < reps
+            for i in inst.values():
+                i.close(check=not failed)
+        results[server] = {}
+        for v in variants:
+            pair = list(zip(raw[v], raw["untraced"]))
+            ratios = {k: median([x[i] / b[i] for x, b in pair if b[i] > 0])
+                      for i, k in enumerate(("rps_ratio", "p99_ratio", "cpu_ratio"))}
+            results[server][v] = ratios
+            med = [median([x[i] for x in raw[v]]) for i in range(3)]
+            rows.append([server, v, f"{med[0]:,.0f}", f"{med[1]:.3f}", f"{med[2]:.1f}",
+                         f"{ratios['rps_ratio']:.3f}", f"{ratios['p99_ratio']:.3f}",
+                         f"{ratios['cpu_ratio']:.3f}"])
     for s in skipped:
         rows.append([s, "skipped", "", "", "", "", "", ""])
     header = ["server", "variant", "req/s", "p99 ms", "CPU us/req", "req/s x", "p99 x", "CPU x"]
