@@ -10,7 +10,7 @@ import time
 import clients
 from harness import (HF_FULL, READS, check, check_eq, free_port, header_flags, one_iotrace_line,
                      reads_with_data, total, wait_port)
-from real import start_redis
+from real import nginx_client, nginx_prefix, start_nginx, start_redis
 
 
 class CountingLoad(threading.Thread):
@@ -43,21 +43,26 @@ class CountingLoad(threading.Thread):
             self.error = e
 
 
-def kill_mid_load(ctx, server, port, request, answer_len, out_dir):
-    """Runs the load for about a second, SIGKILLs the server, and checks what the trace kept."""
+def kill_mid_load(ctx, server, port, request, answer_len, out_dir, group=False):
+    """Runs the load for about a second, SIGKILLs the server (with group, its whole process
+    group), and checks that each trace reads back, unclosed, with every answered read in it."""
     load = CountingLoad(port, request, answer_len)
     load.start()
     end = time.monotonic() + 10
     while load.done < 2000 and time.monotonic() < end and load.is_alive():
         time.sleep(0.05)
     check(load.done > 0, f"no round trip before the kill ({load.error})")
-    server.proc.send_signal(signal.SIGKILL)
+    if group:
+        os.killpg(server.pid, signal.SIGKILL)
+    else:
+        server.proc.send_signal(signal.SIGKILL)
     server.proc.wait(10)
     load.join(10)
     done = load.done  # only grows until the server dies, so this is a lower bound at the kill
+    time.sleep(0.2)  # the killed workers are reaped by init, not by this process
     procs = ctx.summaries(out_dir, expect_closed=False)
     ev = ctx.events(out_dir)
-    got = reads_with_data(ev, {server.pid})
+    got = reads_with_data(ev, None if group else {server.pid})
     check(got >= done, f"the trace holds {got} reads with data; {done} round trips were answered "
           "before the kill")
     return done, got, procs
@@ -133,3 +138,66 @@ def readonly_dir(ctx):
     line = one_iotrace_line(server, "read-only output directory")
     check(not os.listdir(out_dir), f"files appeared in the read-only dir: {os.listdir(out_dir)}")
     return f"{result.round_trips} round trips served; shim said: {line}"
+
+
+def http_answer_len(port, request):
+    """The length of nginx's whole answer to request (headers of fixed width, fixed body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(request)
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(65536)
+            check(chunk, "nginx closed the connection before its headers ended")
+            buf += chunk
+        head = buf.split(b"\r\n\r\n", 1)[0]
+        length = [int(ln.split(b":")[1]) for ln in head.split(b"\r\n")
+                  if ln.lower().startswith(b"content-length:")]
+        check(length, f"no Content-Length in {head!r}")
+        return len(head) + 4 + length[0]
+
+
+def sigkill_nginx(ctx):
+    """nginx master and workers SIGKILLed together under wrk: every worker trace reads back."""
+    prefix, port, _ = nginx_prefix(ctx)
+    out_dir = ctx.new_dir("out")
+    server = start_nginx(ctx, prefix, port, ctx.traced_env(out_dir))
+    request = b"GET /small.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    answer = http_answer_len(port, request)
+    wrk = ctx.start([ctx.program("/usr/bin/wrk", "wrk"), "-t", "1", "-c", "8", "-d", "10",
+                     f"http://127.0.0.1:{port}/small.txt"], ctx.plain_env(), "wrk")
+    time.sleep(0.3)
+    done, got, procs = kill_mid_load(ctx, server, port, request, answer, out_dir, group=True)
+    wrk.kill()
+    workers = [p for p in procs if p["ppid"] == server.pid]
+    check_eq(len(workers), 2, "worker traces")
+    return f"{done} answered requests of one client before the kill; {got} reads with data"
+
+
+def full_disk_nginx(ctx):
+    """nginx master and workers tracing onto a 1 MiB tmpfs under wrk: all served, drops counted."""
+    prefix, port, files = nginx_prefix(ctx)
+    out_dir = ctx.mount_tmpfs("full", "size=1m,mode=0700")
+    server = start_nginx(ctx, prefix, port, ctx.traced_env(out_dir))
+    rc, text, err = ctx.run([ctx.program("/usr/bin/wrk", "wrk"), "-t", "2", "-c", "8", "-d", "3",
+                             f"http://127.0.0.1:{port}/small.txt"], timeout=30)
+    check(rc == 0 and "Socket errors" not in text and "Non-2xx" not in text,
+          f"wrk saw errors (exit {rc}):\n{text}{err}")
+    after = nginx_client(ctx, port, files, rounds=2)
+    check_eq(server.stop(signal.SIGQUIT), 0, "nginx exit status")
+    procs = ctx.summaries(out_dir)
+    dropping = [p for p in procs if p["dropped_events"] > 0]
+    check(dropping, "no process dropped events on a 1 MiB disk under 3 s of wrk")
+    for p in dropping:
+        check(header_flags(p["file"]) & HF_FULL, f"{p['file']} dropped events without FULL")
+    # nginx points its workers' stderr at the error log.
+    with open(os.path.join(prefix, "logs", "error.log"), errors="replace") as f:
+        log = f.read()
+    lines = server.iotrace_lines() + [ln for ln in log.splitlines() if ln.startswith("iotrace:")]
+    for p in dropping:
+        mine = [ln for ln in lines if p["file"] in ln]
+        check(len(mine) == 1, f"{len(mine)} 'iotrace:' lines name {p['file']}, which dropped "
+              f"events:\n{server.stderr()[-2000:]}{log[-2000:]}")
+    check_eq(len(lines), len(dropping), "'iotrace:' lines (one per process that dropped)")
+    return (f"{after.round_trips} checked answers after the fill; "
+            f"{sum(p['dropped_events'] for p in procs)} events dropped in {len(dropping)} "
+            f"processes, {len(lines)} stderr lines")

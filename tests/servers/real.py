@@ -256,3 +256,29 @@ def python_echo(ctx, script):
     check(total(procs, ("epoll_wait", "poll", "select"), "count") > 0, "no multiplexer recorded")
     return f"{traced.round_trips} round trips, {got} bytes read"
 
+
+
+def redis_stack_split(ctx):
+    """redis-server with IOTRACE_STACK=16 and IOTRACE_SPLIT=1 under redis-benchmark."""
+    port = free_port()
+    out_dir = ctx.new_dir("out")
+    server = start_redis(ctx, ctx.traced_env(out_dir, {"IOTRACE_STACK": "16",
+                                                       "IOTRACE_SPLIT": "1"}), port)
+    before = clients.redis(port, 3, 200, seed=5)
+    bench = ctx.program("/usr/bin/redis-benchmark", "redis-tools")
+    rc, text, err = ctx.run([bench, "-h", "127.0.0.1", "-p", str(port), "-n", "20000", "-c",
+                             "8", "-t", "set,get,lpush,lpop", "-q"], timeout=60)
+    check(rc == 0, f"redis-benchmark failed ({rc}): {text}{err}")
+    after = clients.redis(port, 3, 200, seed=5)
+    check(before.answers == after.answers, "answers changed across the load")
+    check_eq(server.stop(), 0, "traced redis exit status")
+    check(not server.iotrace_lines(), f"the shim complained:\n{server.stderr()}")
+    procs = ctx.summaries(out_dir, expect_closed=True)
+    p = [q for q in procs if q["pid"] == server.pid][0]
+    check(p["stacks"] and p["split"], f"stacks {p['stacks']}, split {p['split']}: both asked for")
+    check_eq(p["dropped_events"], 0, "dropped events")
+    rc, text, err = ctx.run([ctx.viewer, "summary", "--by-site", p["file"]])
+    check(rc == 0, f"iotrace summary --by-site: exit {rc}: {err}")
+    check(calls(p, "read")["bytes_to_user"] >= before.sent + after.sent,
+          "fewer bytes read than the clients sent")
+    return f"{p['events']} events with call sites and split phases"

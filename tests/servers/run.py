@@ -1,4 +1,5 @@
-"""Runs one server test by name: `run.py NAME --shim SO --viewer BIN --bin DIR --examples DIR`."""
+"""The registry of server tests. `run.py list` names them all (CMake registers one CTest test
+each); `run.py NAME --shim SO --viewer BIN --bin DIR --examples DIR` runs one."""
 import argparse
 import functools
 import sys
@@ -15,6 +16,7 @@ from harness import Context, Failure
 TESTS = {
     "nginx": real.nginx,
     "redis": real.redis,
+    "redis_stack_split": real.redis_stack_split,
     "memcached_epoll": functools.partial(real.memcached, backend="epoll"),
     "memcached_poll": functools.partial(real.memcached, backend="poll"),
     "memcached_select": functools.partial(real.memcached, backend="select"),
@@ -22,7 +24,9 @@ TESTS = {
     "python_asyncio": functools.partial(real.python_echo, script="echo_asyncio.py"),
     "sigkill_epoll_example": faults.sigkill_example,
     "sigkill_redis": faults.sigkill_redis,
+    "sigkill_nginx": faults.sigkill_nginx,
     "full_disk": faults.full_disk,
+    "full_disk_nginx": faults.full_disk_nginx,
     "readonly_dir": faults.readonly_dir,
     "daemon": procs.daemon,
     "daemon_raw_close": functools.partial(procs.daemon, raw=True),
@@ -43,13 +47,13 @@ TESTS = {
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("name", help="a test name, or --list")
+    parser.add_argument("name", help="a test name, or 'list'")
     parser.add_argument("--shim")
     parser.add_argument("--viewer")
     parser.add_argument("--bin", help="directory of the helpers built from tests/servers")
     parser.add_argument("--examples", help="directory of the example servers and loadgen")
     args = parser.parse_args()
-    if args.name == "--list" or args.name == "list":
+    if args.name == "list":
         print("\n".join(TESTS))
         return 0
     if args.name not in TESTS:
