@@ -133,6 +133,7 @@ class Context:
         self.tmp = tempfile.mkdtemp(prefix="iotrace-servers-")
         os.chmod(self.tmp, 0o755)  # servers that drop privileges (nginx workers) must get in
         self.servers = []
+        self.strays = []  # pids of processes that left their session (daemons), killed at close
         self.mounts = []
         check(os.path.isfile(self.shim), f"the shim is not built: {self.shim}")
         check(os.path.isfile(self.viewer), f"the viewer is not built: {self.viewer}")
@@ -140,9 +141,27 @@ class Context:
     def close(self):
         for server in self.servers:
             server.kill()
+        for pid in self.strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         for point in reversed(self.mounts):
             subprocess.run(["umount", "-l", point], stderr=subprocess.DEVNULL)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def find_processes(self, argv):
+        """Pids of running processes whose command line is exactly argv."""
+        want = ("\0".join(argv) + "\0").encode()
+        found = []
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if entry.isdigit() and f.read() == want:
+                        found.append(int(entry))
+            except OSError:
+                pass
+        return found
 
     def path(self, *parts):
         return os.path.join(self.tmp, *parts)

@@ -21,14 +21,18 @@ def daemon(ctx, raw=False):
     check(rc == 0, f"daemon_echo exit {rc}: {err}")
     check(not [ln for ln in err.splitlines() if ln.startswith("iotrace:")],
           f"the shim complained:\n{err}")
+    # The daemon, to be killed whatever happens next; the middle child (still in the start
+    # directory) may not have exited yet.
+    ctx.strays += [p for p in ctx.find_processes(argv) if os.readlink(f"/proc/{p}/cwd") == "/"]
     wait_port(port)
     result = clients.echo(port, 4, 2500 if raw else 25, 200)
     pids = []
     for f in ctx.trace_files(start_dir):
         pids.append(int(os.path.basename(f).split(".")[1].split("-")[0]))
     check_eq(len(pids), 3, f"trace files in the start directory {os.listdir(start_dir)}")
-    daemon_pid = max(pids, key=lambda p: (os.path.exists(f"/proc/{p}"), p))
-    check(os.path.exists(f"/proc/{daemon_pid}"), "the daemon is not running")
+    check_eq(len(ctx.strays), 1, "running daemons started with this port")
+    daemon_pid = ctx.strays[0]
+    check(daemon_pid in pids, f"no trace of the daemon {daemon_pid} in the start directory")
     os.kill(daemon_pid, 15)
     end = time.monotonic() + 10
     while os.path.exists(f"/proc/{daemon_pid}") and time.monotonic() < end:
