@@ -8,6 +8,13 @@ from harness import (HF_EXECED, READS, accepted, calls, check, check_eq, free_po
                      reads_with_data, total, wait_port)
 
 
+def cwd_of(pid):
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return None  # it has just exited
+
+
 def daemon(ctx, raw=False):
     """daemon_echo: double fork, setsid, all fds closed, chdir("/"); default output location.
 
@@ -23,7 +30,7 @@ def daemon(ctx, raw=False):
           f"the shim complained:\n{err}")
     # The daemon, to be killed whatever happens next; the middle child (still in the start
     # directory) may not have exited yet.
-    ctx.strays += [p for p in ctx.find_processes(argv) if os.readlink(f"/proc/{p}/cwd") == "/"]
+    ctx.strays += [p for p in ctx.find_processes(argv) if cwd_of(p) == "/"]
     wait_port(port)
     result = clients.echo(port, 4, 2500 if raw else 25, 200)
     pids = []
