@@ -60,7 +60,7 @@ int fd_pairs_open(struct fd_pairs *p, const char *kind, int n) {
   for (int i = 0; i < n; i++) {
     int fds[2], r;
     if (p->eventfd)
-      r = fds[0] = fds[1] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+      r = fds[0] = fds[1] = eventfd(0, EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC);
     else if (sockets)
       r = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds);
     else

@@ -13,7 +13,9 @@ struct fd_pairs {
 
 /* Raises the soft RLIMIT_NOFILE (and the hard one, when allowed) so that the fds fit, then opens
  * n pipes ("pipe"), AF_UNIX stream socketpairs ("socketpair") or eventfds ("eventfd": one fd
- * each, for when two per watched fd would not fit). Returns 0, or -1 with a message on stderr. */
+ * each, for when two per watched fd would not fit; semaphore mode, so that each read takes one
+ * signal and two signals are two reads, as two bytes in a pipe are). Returns 0, or -1 with a
+ * message on stderr. */
 int fd_pairs_open(struct fd_pairs *p, const char *kind, int n);
 void fd_pairs_close(struct fd_pairs *p);
 
