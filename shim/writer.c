@@ -354,6 +354,16 @@ void iot_writer_close(int execing) {
   iot_hdr->used_bytes = end;
   iot_hdr->end_mono_ns = iot_mono_ns();
   __atomic_fetch_or(&iot_hdr->flags, execing ? IOT_HF_EXECED : IOT_HF_CLOSED, __ATOMIC_RELEASE);
+  /* the program may have renamed itself since (nginx: "worker process"): keep its last words */
+  if (!execing) {
+    char cmd[sizeof iot_hdr->cmdline];
+    size_t len = iot_sys_read_file("/proc/self/cmdline", cmd, sizeof cmd);
+    if (len > 0) {
+      memcpy(iot_hdr->cmdline, cmd, len);
+      memset(iot_hdr->cmdline + len, 0, sizeof iot_hdr->cmdline - len);
+      iot_hdr->cmdline_len = (uint32_t)len;
+    }
+  }
   /* no chunk can be handed out any more, so the space reserved ahead can go */
   if (!execing && end < extent)
     syscall(SYS_ftruncate, iot_trace_fd, (long)end);

@@ -100,6 +100,8 @@ void iotv_summary_json(FILE *f, const struct iotv_proc *p, int by_site) {
   u64(f, "torn_slots", p->s->torn);
   u64(f, "dropped_events", h->dropped_events);
   boolean(f, "closed", h->flags & IOT_HF_CLOSED);
+  boolean(f, "execed", h->flags & IOT_HF_EXECED);
+  boolean(f, "full", h->flags & IOT_HF_FULL);
   boolean(f, "truncated", t->truncated);
   u64(f, "damaged_ranges", t->damaged_ranges);
   boolean(f, "stacks", h->flags & IOT_HF_STACKS);

@@ -50,6 +50,10 @@ def exec_self(ctx, strip_env):
         check_eq(call(p, "recv")["count"], want, f"recvs of image exec_seq={p.get('exec_seq')}")
     check_eq([p.get("cmdline") for p in procs if p.get("exec_seq") == 1][0][1:], ["second"],
              "the new image's arguments")
+    for p in procs:
+        first_image = p.get("exec_seq") == 0
+        check_eq((p.get("execed"), p.get("closed")), (first_image, not first_image),
+                 f"(execed, closed) of the image with exec_seq={p.get('exec_seq')}")
 
 
 def threads(ctx):

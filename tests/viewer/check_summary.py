@@ -10,7 +10,8 @@ import sys
 PROCESS_KEYS = {
     "file": str, "pid": int, "ppid": int, "exec_seq": int, "cmdline": list, "host": str,
     "start_realtime_ns": int, "duration_ns": int, "threads": int, "events": int,
-    "torn_slots": int, "dropped_events": int, "closed": bool, "truncated": bool,
+    "torn_slots": int, "dropped_events": int, "closed": bool, "execed": bool, "full": bool,
+    "truncated": bool,
     "damaged_ranges": int, "stacks": bool, "split": bool, "blocked_measured": bool,
     "model": dict, "calls": dict,
 }
