@@ -358,6 +358,8 @@ void iot_writer_close(int execing) {
   if (!execing) {
     char cmd[sizeof iot_hdr->cmdline];
     size_t len = iot_sys_read_file("/proc/self/cmdline", cmd, sizeof cmd);
+    while (len > 1 && cmd[len - 1] == 0 && cmd[len - 2] == 0)
+      len--; /* a retitled process pads the old argument space with NULs */
     if (len > 0) {
       memcpy(iot_hdr->cmdline, cmd, len);
       memset(iot_hdr->cmdline + len, 0, sizeof iot_hdr->cmdline - len);

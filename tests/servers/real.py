@@ -61,6 +61,9 @@ def start_nginx(ctx, prefix, port, env):
 def nginx_workers(procs, master_pid):
     workers = [p for p in procs if p["ppid"] == master_pid]
     check_eq(len(workers), 2, f"worker traces (children of master {master_pid})")
+    for w in workers:  # the header keeps the title a worker gives itself, read at its exit
+        check(w["closed"] and w["cmdline"] and w["cmdline"][0].startswith("nginx: worker process"),
+              f"worker {w['pid']}: closed {w['closed']}, command line {w['cmdline']}")
     return workers
 
 
