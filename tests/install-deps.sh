@@ -4,7 +4,8 @@ set -eu
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES="build-essential cmake pkg-config libunwind-dev uthash-dev python3 \
-  nginx-light redis-server redis-tools memcached wrk clang libclang-rt-14-dev liburing-dev"
+  nginx-light redis-server redis-tools memcached wrk clang libclang-rt-14-dev liburing-dev chromium \
+  fonts-dejavu-core"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

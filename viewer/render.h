@@ -18,6 +18,11 @@ struct iotv_scene {
 extern const char *const iotv_kind_colors[];
 extern const char *const iotv_kind_labels[];
 
+/* The HTML page around its data: the head ends inside the tag that holds the JSON, the script
+ * part closes it (render_page.c). */
+extern const char iotv_page_head[];
+extern const char iotv_page_script[];
+
 int iotv_render_svg(FILE *f, const struct iotv_scene *sc);
 int iotv_render_html(FILE *f, const struct iotv_scene *sc);
 
