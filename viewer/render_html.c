@@ -19,7 +19,7 @@
 #define KIND_AWAKE IOTV_KIND_COUNT
 #define KIND_IDLE (IOTV_KIND_COUNT + 1)
 static const char awake_color[] = "#08306b";
-static const char awake_label[] = "in select/poll/epoll_wait, awake: kernel work, no sleep";
+static const char awake_label[] = "in select/poll/epoll_wait, awake (kernel work)";
 static const char mux_label[] = "in select/poll/epoll_wait, asleep";
 static const int legend_order[] = {IOTV_KIND_WAIT, IOTV_KIND_COPY,  IOTV_KIND_EAGAIN, IOTV_KIND_MUX,
                                    KIND_AWAKE,     IOTV_KIND_OTHER, KIND_IDLE};
