@@ -11,18 +11,25 @@
 #include "lanes.h"
 #include "model.h"
 
-const char *const iotv_kind_colors[IOTV_KIND_COUNT + 1] = {
-    [IOTV_KIND_WAIT] = "#d62728", [IOTV_KIND_COPY] = "#2ca02c",  [IOTV_KIND_EAGAIN] = "#ff9f0e",
-    [IOTV_KIND_MUX] = "#1f77b4",  [IOTV_KIND_OTHER] = "#9467bd", [IOTV_KIND_COUNT] = "#e8e8e8",
+const char *const iotv_kind_colors[IOTV_RENDER_KINDS] = {
+    [IOTV_KIND_WAIT] = "#d62728",   [IOTV_KIND_COPY] = "#2ca02c",  [IOTV_KIND_EAGAIN] = "#ff9f0e",
+    [IOTV_KIND_MUX] = "#1f77b4",    [IOTV_KIND_OTHER] = "#9467bd", [IOTV_RENDER_AWAKE] = "#08306b",
+    [IOTV_RENDER_IDLE] = "#e8e8e8",
 };
 
-const char *const iotv_kind_labels[IOTV_KIND_COUNT + 1] = {
+const char *const iotv_kind_labels[IOTV_RENDER_KINDS] = {
     [IOTV_KIND_WAIT] = "waiting (blocked read/accept, wait phase)",
     [IOTV_KIND_COPY] = "copying data",
     [IOTV_KIND_EAGAIN] = "EAGAIN (nothing there yet)",
-    [IOTV_KIND_MUX] = "in select/poll/epoll_wait",
+    [IOTV_KIND_MUX] = "in select/poll/epoll_wait, asleep",
     [IOTV_KIND_OTHER] = "other call",
-    [IOTV_KIND_COUNT] = "idle",
+    [IOTV_RENDER_AWAKE] = "in select/poll/epoll_wait, awake (kernel work)",
+    [IOTV_RENDER_IDLE] = "idle",
+};
+
+const int iotv_render_legend[IOTV_RENDER_KINDS] = {
+    IOTV_KIND_WAIT,    IOTV_KIND_COPY,  IOTV_KIND_EAGAIN, IOTV_KIND_MUX,
+    IOTV_RENDER_AWAKE, IOTV_KIND_OTHER, IOTV_RENDER_IDLE,
 };
 
 static int ends_with(const char *s, const char *suffix) {

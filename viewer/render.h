@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "model.h"
 #include "reader.h"
 
 /* What both writers draw: the traces and the window they cover (absolute monotonic ns). */
@@ -14,9 +15,16 @@ struct iotv_scene {
   uint64_t start, end;
 };
 
-/* The colour of each enum iotv_kind, and of idle time, shared so both outputs match. */
-extern const char *const iotv_kind_colors[];
-extern const char *const iotv_kind_labels[];
+/* What both outputs colour: the model's kinds, with multiplexer time split in two (the thread
+ * slept in the call, or the call was all kernel work, as select and poll scanning every fd),
+ * then idle. */
+#define IOTV_RENDER_AWAKE IOTV_KIND_COUNT
+#define IOTV_RENDER_IDLE (IOTV_KIND_COUNT + 1)
+#define IOTV_RENDER_KINDS (IOTV_KIND_COUNT + 2)
+extern const char *const iotv_kind_colors[IOTV_RENDER_KINDS];
+extern const char *const iotv_kind_labels[IOTV_RENDER_KINDS];
+/* The order of the legend: awake next to asleep. */
+extern const int iotv_render_legend[IOTV_RENDER_KINDS];
 
 /* The HTML page around its data: the head ends inside the tag that holds the JSON, the script
  * part closes it (render_page.c). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "render.h"
 
 int iotv_event_awake_mux(const struct iot_event *e) {
   return iotv_call_is_mux(e->call) && !iotv_event_blocked(e, NULL);
@@ -93,6 +94,11 @@ void iotv_lane_cost(struct iotv_lane_cost *c, struct iotv_trace *t, size_t threa
       best = per_call[k];
       c->call = k;
     }
+}
+
+int iotv_render_cell_kind(const struct iotv_lane *l, const struct iotv_cost_cells *cc, unsigned c) {
+  int k = iotv_lane_cell_kind(l, c);
+  return k == IOTV_KIND_MUX && cc->awake_ns[c] * 2 > cc->mux_ns[c] ? IOTV_RENDER_AWAKE : k;
 }
 
 void iotv_lane_cost_json(FILE *f, const struct iotv_lane_cost *c) {

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lanes.h"
 #include "reader.h"
 
 struct iotv_lane_cost {
@@ -29,6 +30,8 @@ int iotv_event_awake_mux(const struct iot_event *e);
 /* One pass over a thread's events; cells, when given, are cleared and filled too. */
 void iotv_lane_cost(struct iotv_lane_cost *c, struct iotv_trace *t, size_t thread,
                     struct iotv_cost_cells *cells);
+/* The colour (render.h) of a binned cell, awake multiplexer time told apart; -1 when empty. */
+int iotv_render_cell_kind(const struct iotv_lane *l, const struct iotv_cost_cells *cc, unsigned c);
 /* The figures as a JSON object. */
 void iotv_lane_cost_json(FILE *f, const struct iotv_lane_cost *c);
 

@@ -14,19 +14,9 @@
 #define RAW_EVENT_LIMIT 200000u
 #define BINNED_CELLS 20000u
 
-/* The page splits the multiplexer kind in two: the thread slept in the call, or the call was all
- * kernel work (select and poll scanning every fd). Idle comes last, as the page expects. */
-#define KIND_AWAKE IOTV_KIND_COUNT
-#define KIND_IDLE (IOTV_KIND_COUNT + 1)
-static const char awake_color[] = "#08306b";
-static const char awake_label[] = "in select/poll/epoll_wait, awake (kernel work)";
-static const char mux_label[] = "in select/poll/epoll_wait, asleep";
-static const int legend_order[] = {IOTV_KIND_WAIT, IOTV_KIND_COPY,  IOTV_KIND_EAGAIN, IOTV_KIND_MUX,
-                                   KIND_AWAKE,     IOTV_KIND_OTHER, KIND_IDLE};
-
 static int page_kind(const struct iot_event *e) {
   int k = (int)iotv_event_kind(e);
-  return k == IOTV_KIND_MUX && iotv_event_awake_mux(e) ? KIND_AWAKE : k;
+  return k == IOTV_KIND_MUX && iotv_event_awake_mux(e) ? IOTV_RENDER_AWAKE : k;
 }
 
 static void lane_head(FILE *f, const struct iotv_scene *sc, size_t proc, uint32_t tid,
@@ -79,21 +69,15 @@ static uint64_t cell_start(const struct iotv_scene *sc, unsigned c) {
   return (uint64_t)((__uint128_t)(sc->end - sc->start) * c / BINNED_CELLS);
 }
 
-/* The kind of a binned cell, with multiplexer time split as in raw lanes. */
-static int cell_kind(const struct iotv_lane *l, const struct iotv_cost_cells *cc, unsigned c) {
-  int k = iotv_lane_cell_kind(l, c);
-  return k == IOTV_KIND_MUX && cc->awake_ns[c] * 2 > cc->mux_ns[c] ? KIND_AWAKE : k;
-}
-
 /* One binned lane: runs of equal cells with no call details, then the fds scanned per cell. */
 static void binned_lane(FILE *f, const struct iotv_scene *sc, const struct iotv_lane *l,
                         const struct iotv_cost_cells *cc) {
   unsigned c = 0;
   int n = 0;
   while (c < BINNED_CELLS) {
-    int k = cell_kind(l, cc, c);
+    int k = iotv_render_cell_kind(l, cc, c);
     unsigned end = c + 1;
-    while (end < BINNED_CELLS && cell_kind(l, cc, end) == k)
+    while (end < BINNED_CELLS && iotv_render_cell_kind(l, cc, end) == k)
       end++;
     if (k >= 0)
       fprintf(f, "%s%" PRIu64 ",%" PRIu64 ",%d,-1,0,0", n++ ? "," : "", cell_start(sc, c),
@@ -163,24 +147,20 @@ static void procs(FILE *f, const struct iotv_scene *sc) {
   fputs("]", f);
 }
 
-/* The kinds as the page numbers them: the model's, then awake multiplexer time, then idle. */
+/* The kinds as the page numbers them (render.h), their colours and the legend's order. */
 static void kinds(FILE *f) {
   unsigned k;
   fputs(",\"kinds\":[", f);
-  for (k = 0; k < IOTV_KIND_COUNT; k++) {
+  for (k = 0; k < IOTV_RENDER_KINDS; k++) {
     fputs(k ? "," : "", f);
-    iotv_json_str(f, k == IOTV_KIND_MUX ? mux_label : iotv_kind_labels[k]);
+    iotv_json_str(f, iotv_kind_labels[k]);
   }
-  fputs(",", f);
-  iotv_json_str(f, awake_label);
-  fputs(",", f);
-  iotv_json_str(f, iotv_kind_labels[IOTV_KIND_COUNT]);
   fputs("],\"colors\":[", f);
-  for (k = 0; k < IOTV_KIND_COUNT; k++)
-    fprintf(f, "\"%s\",", iotv_kind_colors[k]);
-  fprintf(f, "\"%s\",\"%s\"],\"legend\":[", awake_color, iotv_kind_colors[IOTV_KIND_COUNT]);
-  for (k = 0; k < sizeof legend_order / sizeof legend_order[0]; k++)
-    fprintf(f, "%s%d", k ? "," : "", legend_order[k]);
+  for (k = 0; k < IOTV_RENDER_KINDS; k++)
+    fprintf(f, "%s\"%s\"", k ? "," : "", iotv_kind_colors[k]);
+  fputs("],\"legend\":[", f);
+  for (k = 0; k < IOTV_RENDER_KINDS; k++)
+    fprintf(f, "%s%d", k ? "," : "", iotv_render_legend[k]);
   fputs("]", f);
 }
 
