@@ -226,6 +226,7 @@ CHECKS = {
     "echo_epoll_et": lambda a: check_epoll(a, edge=True),
     "echo_blocking_threads": check_blocking_threads,
     "echo_blocking_single": check_blocking_single,
+    "echo_blocking_large": check_blocking_single,
     "echo_sigio": check_sigio,
     "echo_async": check_async,
 }
