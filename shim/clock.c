@@ -59,8 +59,8 @@ void iot_clock_refine(uint64_t now) {
   iot_pair(&t, &n);
   if (t <= iot_clock.base_ticks || n <= iot_clock.base_ns)
     return;
-  uint64_t mult = (uint64_t)(((unsigned __int128)(n - iot_clock.base_ns) << 32) /
-                             (t - iot_clock.base_ticks));
+  uint64_t mult =
+      (uint64_t)(((unsigned __int128)(n - iot_clock.base_ns) << 32) / (t - iot_clock.base_ticks));
   /* Threads may race here: each computes a valid rate from the same anchor. */
   __atomic_store_n(&iot_clock.mult, mult, __ATOMIC_RELAXED);
   __atomic_store_n(&iot_clock.next_refine, t + (t - iot_clock.base_ticks), __ATOMIC_RELAXED);

@@ -15,9 +15,9 @@
  * since the anchor doubles, so the conversion error stays in the tens of nanoseconds.
  */
 struct iot_clock {
-  int tsc;              /* stamps are TSC ticks */
-  uint64_t mult;        /* nanoseconds per tick, times 2^32 */
-  uint64_t base_ticks;  /* the anchor */
+  int tsc;             /* stamps are TSC ticks */
+  uint64_t mult;       /* nanoseconds per tick, times 2^32 */
+  uint64_t base_ticks; /* the anchor */
   uint64_t base_ns;
   uint64_t next_refine; /* tick count after which the rate is measured again */
 };

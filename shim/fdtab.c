@@ -57,6 +57,7 @@ struct iot_fdent {
   uint32_t ofd;
   uint8_t kind;
   uint8_t pad[3];
+  struct iot_ep *ep; /* for an epoll fd: its set, read without the lock by epoll_wait */
 };
 
 static struct iot_fdent *iot_fds;
@@ -197,6 +198,7 @@ static void iot_close_locked(int fd) {
   struct iot_fdent *e = &iot_fds[fd];
   struct iot_ofd *o = iot_ofd_find(e->ofd);
   __atomic_store_n(&e->kind, IOT_FD_UNKNOWN, __ATOMIC_RELAXED);
+  __atomic_store_n(&e->ep, NULL, __ATOMIC_RELEASE);
   e->ofd = 0;
   if (o && --o->refs == 0)
     iot_ofd_release(o);
@@ -208,6 +210,7 @@ void iot_fd_created(int fd, int kind) {
   if (!iot_lock()) {
     iot_skipped();
     __atomic_store_n(&iot_fds[fd].kind, (uint8_t)kind, __ATOMIC_RELAXED);
+    __atomic_store_n(&iot_fds[fd].ep, NULL, __ATOMIC_RELEASE);
     iot_fds[fd].ofd = 0;
     return;
   }
@@ -217,6 +220,7 @@ void iot_fd_created(int fd, int kind) {
     iot_fds[fd].ofd = o->id;
     if (kind == IOT_FD_EPOLL && (o->ep = iot_pool_alloc(sizeof *o->ep)) != NULL)
       o->ep->epoch = iot_epoch;
+    __atomic_store_n(&iot_fds[fd].ep, o->ep, __ATOMIC_RELEASE);
   }
   __atomic_store_n(&iot_fds[fd].kind, (uint8_t)kind, __ATOMIC_RELAXED);
   iot_unlock();
@@ -229,6 +233,7 @@ void iot_fd_dup(int oldfd, int newfd) {
   if (!iot_lock()) {
     iot_skipped();
     __atomic_store_n(&iot_fds[newfd].kind, IOT_FD_UNKNOWN, __ATOMIC_RELAXED);
+    __atomic_store_n(&iot_fds[newfd].ep, NULL, __ATOMIC_RELEASE);
     iot_fds[newfd].ofd = 0;
     return;
   }
@@ -237,6 +242,7 @@ void iot_fd_dup(int oldfd, int newfd) {
   if (o) {
     o->refs++;
     iot_fds[newfd].ofd = o->id;
+    __atomic_store_n(&iot_fds[newfd].ep, o->ep, __ATOMIC_RELEASE);
   }
   __atomic_store_n(&iot_fds[newfd].kind, iot_fds[oldfd].kind, __ATOMIC_RELAXED);
   iot_unlock();
@@ -248,6 +254,7 @@ void iot_fd_closed(int fd) {
   if (!iot_lock()) {
     iot_skipped();
     __atomic_store_n(&iot_fds[fd].kind, IOT_FD_UNKNOWN, __ATOMIC_RELAXED);
+    __atomic_store_n(&iot_fds[fd].ep, NULL, __ATOMIC_RELEASE);
     return;
   }
   iot_close_locked(fd);
@@ -266,7 +273,8 @@ void iot_fd_closed_range(unsigned first, unsigned last) {
     if (locked)
       iot_close_locked((int)fd);
     else
-      __atomic_store_n(&iot_fds[fd].kind, IOT_FD_UNKNOWN, __ATOMIC_RELAXED);
+      __atomic_store_n(&iot_fds[fd].kind, IOT_FD_UNKNOWN, __ATOMIC_RELAXED),
+          __atomic_store_n(&iot_fds[fd].ep, NULL, __ATOMIC_RELEASE);
   }
   if (locked)
     iot_unlock();
@@ -290,8 +298,10 @@ void iot_epoll_ctl_done(int epfd, int op, int fd) {
     return;
   }
   struct iot_ofd *eo = iot_ofd_of(epfd), *t = iot_ofd_of(fd);
-  if (eo && !eo->ep && (eo->ep = iot_pool_alloc(sizeof *eo->ep)) != NULL)
+  if (eo && !eo->ep && (eo->ep = iot_pool_alloc(sizeof *eo->ep)) != NULL) {
     eo->ep->uncertain = 1; /* an epoll fd the shim did not see created: recount it */
+    __atomic_store_n(&iot_fds[epfd].ep, eo->ep, __ATOMIC_RELEASE);
+  }
   if (!eo || !eo->ep || !t) {
     iot_unlock();
     return;
@@ -347,6 +357,13 @@ static long iot_count_fdinfo(int epfd) {
 }
 
 uint32_t iot_epoll_interest(int epfd) {
+  /* The common case, without the lock: a set whose count the shim trusts.  Sets live in pool
+   * memory that is never unmapped, so a set freed under our feet reads stale, never faults. */
+  if (epfd >= 0 && (unsigned)epfd < iot_fds_cap) {
+    struct iot_ep *ep = __atomic_load_n(&iot_fds[epfd].ep, __ATOMIC_ACQUIRE);
+    if (ep && !ep->uncertain && ep->epoch == __atomic_load_n(&iot_epoch, __ATOMIC_RELAXED))
+      return ep->count;
+  }
   if (!iot_lock())
     return IOT_UNKNOWN;
   struct iot_ofd *eo =
@@ -354,6 +371,8 @@ uint32_t iot_epoll_interest(int epfd) {
   uint32_t epoch = __atomic_load_n(&iot_epoch, __ATOMIC_RELAXED);
   if (eo && !eo->ep && (eo->ep = iot_pool_alloc(sizeof *eo->ep)) != NULL)
     eo->ep->uncertain = 1;
+  if (eo && eo->ep)
+    __atomic_store_n(&iot_fds[epfd].ep, eo->ep, __ATOMIC_RELEASE);
   uint32_t n = IOT_UNKNOWN;
   if (!eo) {
     long c = iot_count_fdinfo(epfd); /* an epoll fd from before the shim, or unseen: ask */

@@ -116,9 +116,9 @@ void iot_say(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* one
 /* ---- recording (record.c) ---- */
 struct iot_span {
   uint64_t t0, t1;
-  int on;      /* 0: pass through without recording */
-  int ended;   /* t1 and blocked are taken */
-  int blocked; /* as iot_blocked_check() */
+  int on;        /* 0: pass through without recording */
+  int ended;     /* t1 and blocked are taken */
+  int blocked;   /* as iot_blocked_check() */
   uint8_t flags; /* IOT_EF_* the call adds to its event */
 };
 /* Starts a call: decides whether to record it and takes the start time. */

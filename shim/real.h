@@ -25,12 +25,13 @@ int fcntl64(int fd, int cmd, ...);
 /* Every symbol the shim forwards to: X(name). */
 #define IOT_REAL_SYMBOLS(X)                                                                        \
   X(select)                                                                                        \
-  X(pselect) X(poll) X(ppoll) X(__poll_chk) X(__ppoll_chk) X(epoll_create) X(epoll_create1)        \
-      X(epoll_ctl) X(epoll_wait) X(epoll_pwait) X(epoll_pwait2) X(recv) X(recvfrom) X(recvmsg)     \
-          X(recvmmsg) X(__recv_chk) X(__recvfrom_chk) X(read) X(readv) X(__read_chk) X(accept)     \
-              X(accept4) X(close) X(dup) X(dup2) X(dup3) X(fcntl) X(fcntl64) X(socket)             \
-                  X(socketpair) X(pipe) X(pipe2) X(close_range) X(closefrom) X(fork) X(_Fork)      \
-                      X(execve) X(execvpe) X(fexecve) X(posix_spawn) X(posix_spawnp)
+  X(pselect)                                                                                       \
+  X(poll) X(ppoll) X(__poll_chk) X(__ppoll_chk) X(epoll_create) X(epoll_create1) X(epoll_ctl)      \
+      X(epoll_wait) X(epoll_pwait) X(epoll_pwait2) X(recv) X(recvfrom) X(recvmsg) X(recvmmsg)      \
+          X(__recv_chk) X(__recvfrom_chk) X(read) X(readv) X(__read_chk) X(accept) X(accept4)      \
+              X(close) X(dup) X(dup2) X(dup3) X(fcntl) X(fcntl64) X(socket) X(socketpair) X(pipe)  \
+                  X(pipe2) X(close_range) X(closefrom) X(fork) X(_Fork) X(execve) X(execvpe)       \
+                      X(fexecve) X(posix_spawn) X(posix_spawnp)
 
 #define IOT_REAL_DECLARE(name) extern __typeof__(name) *iot_real_##name;
 IOT_REAL_SYMBOLS(IOT_REAL_DECLARE)

@@ -40,6 +40,19 @@ static inline uint32_t iot_take_slot(struct iot_chunk *ch) {
 #endif
 }
 
+#define IOT_MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels answer EINVAL, which is fine */
+#define IOT_PAGE 4096u
+
+static void iot_advise_pages(void *p, uint32_t size, int advice) {
+  uintptr_t lo = ((uintptr_t)p + IOT_PAGE - 1) & ~(uintptr_t)(IOT_PAGE - 1);
+  uintptr_t hi = ((uintptr_t)p + size) & ~(uintptr_t)(IOT_PAGE - 1);
+  if (hi > lo) {
+    int saved = errno;
+    madvise((void *)lo, hi - lo, advice);
+    errno = saved;
+  }
+}
+
 static struct iot_chunk *iot_new_events_chunk(struct iot_thread *t) {
   uint32_t size = t->next_chunk_size;
   struct iot_chunk *ch = iot_claim_chunk(IOT_CHUNK_EVENTS, size);
@@ -53,10 +66,15 @@ static struct iot_chunk *iot_new_events_chunk(struct iot_thread *t) {
   t->ev_chunk = ch;
   if (size < IOT_LARGE_CHUNK)
     t->next_chunk_size = size * 4;
-  /* A full chunk is never written again: let its pages leave this process (they stay in the
-   * file), so the shim's resident memory does not grow with run time. */
-  if (old && old->size >= IOT_LARGE_CHUNK)
-    madvise(old, old->size, MADV_DONTNEED);
+  if (size >= IOT_LARGE_CHUNK) {
+    /* Fault the new chunk's pages in with one call rather than one fault per page on the
+     * traced calls; and let a full chunk's pages leave this process (they stay in the file),
+     * so the shim's resident memory does not grow with run time.  Only whole pages: the
+     * partial pages at either end are shared with neighbouring chunks. */
+    iot_advise_pages(ch, size, IOT_MADV_POPULATE_WRITE);
+    if (old && old->size >= IOT_LARGE_CHUNK)
+      iot_advise_pages(old, old->size, MADV_DONTNEED);
+  }
   return ch;
 }
 

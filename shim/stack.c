@@ -138,7 +138,7 @@ uint32_t iot_stack_site(void) {
   if (!iot_unw_backtrace)
     return 0;
   void *raw[IOT_MAX_STACK_FRAMES + 16];
-  int want = (int)iot_config.stack_depth + 12; /* room for the shim's own frames */
+  int want = (int)iot_config.stack_depth + 4; /* the shim's own frames: wrapper, record, site */
   int n = iot_unw_backtrace(
       raw, want > (int)(sizeof raw / sizeof raw[0]) ? (int)(sizeof raw / sizeof raw[0]) : want);
   int first = 0;

@@ -15,8 +15,8 @@
 #define IOT_MIN_TIMEOUT_NS 1000000u
 static void iot_accept_end(struct iot_span *c, int ret, int err) {
   iot_end(c);
-  if (ret < 0 && (err == EAGAIN || err == EWOULDBLOCK) && iot_stamp_dur_ns(c->t0, c->t1) < IOT_MIN_TIMEOUT_NS &&
-      c->blocked > 0)
+  if (ret < 0 && (err == EAGAIN || err == EWOULDBLOCK) &&
+      iot_stamp_dur_ns(c->t0, c->t1) < IOT_MIN_TIMEOUT_NS && c->blocked > 0)
     c->blocked = 0;
 }
 
