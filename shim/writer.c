@@ -29,6 +29,7 @@
 #define IOT_FIRST_EXTENT (256u * 1024u)
 #define IOT_GROW_STEP (4u * 1024u * 1024u)
 #define IOT_CURSOR_CLOSED (1ull << 63)
+#define IOT_PAGE_SIZE 4096u
 
 struct iot_file_header *iot_hdr;
 int iot_trace_fd = -1;
@@ -158,22 +159,41 @@ static int iot_grow(uint64_t need, int must_have) {
   return ok;
 }
 
+/* Writes a chunk header; the magic goes last, so a half-written header reads as empty. */
+static struct iot_chunk *iot_chunk_at(uint64_t off, uint16_t type, uint32_t size) {
+  struct iot_chunk *ch = (struct iot_chunk *)(iot_base + off);
+  ch->type = type;
+  ch->size = size;
+  ch->tid = iot_self.tid;
+  ch->seq = iot_self.seq++;
+  syscall(SYS_prctl, PR_GET_NAME, ch->thread_name, 0, 0, 0);
+  __atomic_store_n(&ch->magic, IOT_CHUNK_MAGIC, __ATOMIC_RELEASE);
+  return ch;
+}
+
+/*
+ * Hands out `size` bytes of file.  A chunk that is a whole number of pages starts on a page, so
+ * that once full its pages can leave the process whole; the gap before it becomes an empty
+ * events chunk, which readers skip like any other.
+ */
 struct iot_chunk *iot_claim_chunk(uint16_t type, uint32_t size) {
   if (!iot_hdr)
     return NULL;
-  uint64_t cur = __atomic_load_n(&iot_cursor, __ATOMIC_RELAXED);
+  uint64_t cur = __atomic_load_n(&iot_cursor, __ATOMIC_RELAXED), start;
   if (__atomic_load_n(&iot_hdr->flags, __ATOMIC_RELAXED) & IOT_HF_FULL)
     return NULL; /* once full, stay full: a retry per event would cost a system call each */
   do {
     if (cur & IOT_CURSOR_CLOSED)
       return NULL;
-    if (cur + size > iot_map_size) {
+    start = size % IOT_PAGE_SIZE == 0 ? (cur + IOT_PAGE_SIZE - 1) & ~(uint64_t)(IOT_PAGE_SIZE - 1)
+                                      : cur;
+    if (start + size > iot_map_size) {
       iot_mark_full(0);
       return NULL;
     }
-  } while (!__atomic_compare_exchange_n(&iot_cursor, &cur, cur + size, 1, __ATOMIC_ACQ_REL,
+  } while (!__atomic_compare_exchange_n(&iot_cursor, &cur, start + size, 1, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED));
-  uint64_t end = cur + size;
+  uint64_t end = start + size;
   if (end > __atomic_load_n(&iot_extent, __ATOMIC_ACQUIRE)) {
     if (!iot_grow(end, 1))
       return NULL;
@@ -184,14 +204,11 @@ struct iot_chunk *iot_claim_chunk(uint16_t type, uint32_t size) {
   while (used < end && !__atomic_compare_exchange_n(&iot_hdr->used_bytes, &used, end, 1,
                                                     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
     ;
-  struct iot_chunk *ch = (struct iot_chunk *)(iot_base + cur);
-  ch->type = type;
-  ch->size = size;
-  ch->tid = iot_self.tid;
-  ch->seq = iot_self.seq++;
-  syscall(SYS_prctl, PR_GET_NAME, ch->thread_name, 0, 0, 0);
-  __atomic_store_n(&ch->magic, IOT_CHUNK_MAGIC, __ATOMIC_RELEASE);
-  return ch;
+  if (start > cur) {
+    struct iot_chunk *gap = iot_chunk_at(cur, IOT_CHUNK_EVENTS, (uint32_t)(start - cur));
+    gap->capacity = (gap->size - (uint32_t)sizeof *gap) / (uint32_t)sizeof(struct iot_event);
+  }
+  return iot_chunk_at(start, type, size);
 }
 
 void iot_count_drop(void) {
