@@ -26,6 +26,7 @@ static int iot_tsc_usable(void) {
 static void iot_pair(uint64_t *ticks, uint64_t *ns) {
 #if defined(__x86_64__)
   uint64_t best = ~0ull;
+  *ticks = *ns = 0;
   for (int i = 0; i < 3; i++) { /* keep the tightest of three brackets */
     uint64_t a = __rdtsc(), n = iot_mono_ns(), b = __rdtsc();
     if (b - a < best)

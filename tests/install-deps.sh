@@ -4,7 +4,7 @@ set -eu
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES="build-essential cmake pkg-config libunwind-dev uthash-dev python3 \
-  nginx-light redis-server redis-tools memcached wrk clang libclang-rt-14-dev liburing-dev chromium \
+  nginx-light redis-server redis-tools memcached wrk strace ltrace clang libclang-rt-14-dev liburing-dev chromium \
   fonts-dejavu-core"
 missing=""
 for p in $PACKAGES; do
