@@ -15,6 +15,7 @@ traced counts are exact, never how long anything took. Standard library only.
 
 import argparse
 import json
+import math
 import os
 import resource
 import statistics
@@ -212,7 +213,6 @@ def markdown(a, plan, scale, traced, chain):
 def svg_plot(plan, scale):
     """Log-log: N on x (10 .. 10^4), CPU s per 100k ops on y (10^-2 .. 10^3); measured lines
     solid with dots, TLPI's dashed."""
-    import math
     w, h, left, right, top, bottom = 640, 420, 70, 150, 30, 50
     xmin, xmax, ymin, ymax = 1, 4, -2, 3  # decades
 
