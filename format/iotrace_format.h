@@ -63,6 +63,9 @@ enum iot_call {
 #define IOT_EF_SEL_EXCEPT 0x80 /* select: an except set was passed */
 #define IOT_EF_SATURATED 0x20  /* recv family: result or arg did not fit 32 bits */
 #define IOT_EF_HAS_PHASES 0x40 /* recv family: split into the wait and copy events before it */
+#define IOT_EF_EP_ET 0x20        /* epoll_ctl ADD/MOD: EPOLLET was asked for */
+#define IOT_EF_EP_ONESHOT 0x40   /* epoll_ctl ADD/MOD: EPOLLONESHOT */
+#define IOT_EF_EP_EXCLUSIVE 0x80 /* epoll_ctl ADD: EPOLLEXCLUSIVE */
 
 /*
  * One call, 32 bytes.  What arg, aux and result hold depends on the call:

@@ -33,6 +33,15 @@ IOT_EXPORT int epoll_create1(int flags) {
   return iot_epoll_created(&c, IOT_CALL_EPOLL_CREATE1, ret, (uint32_t)flags);
 }
 
+/* The triggering mode the program asked for: what tells an edge-triggered server apart. */
+static uint8_t iot_ctl_flags(int op, const struct epoll_event *ev) {
+  if ((op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD) || !ev)
+    return 0; /* read only after the kernel accepted the call, so ev is valid memory */
+  return (uint8_t)((ev->events & EPOLLET ? IOT_EF_EP_ET : 0) |
+                   (ev->events & EPOLLONESHOT ? IOT_EF_EP_ONESHOT : 0) |
+                   (ev->events & EPOLLEXCLUSIVE ? IOT_EF_EP_EXCLUSIVE : 0));
+}
+
 IOT_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev) {
   struct iot_span c;
   iot_begin(&c);
@@ -43,7 +52,8 @@ IOT_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev) {
   if (ret == 0)
     iot_epoll_ctl_done(epfd, op, fd);
   if (c.on)
-    iot_record(&c, IOT_CALL_EPOLL_CTL, epfd, ret, err, (uint32_t)op, (uint32_t)fd, 0);
+    iot_record(&c, IOT_CALL_EPOLL_CTL, epfd, ret, err, (uint32_t)op, (uint32_t)fd,
+               ret == 0 ? iot_ctl_flags(op, ev) : 0);
   errno = err;
   return ret;
 }

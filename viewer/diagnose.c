@@ -33,8 +33,18 @@ static void epoll_model(const struct iotv_stats *s, char *name, size_t nl, char 
     snprintf(a, sizeof a, "%s", iotv_fmt_count(b, interest));
   else
     snprintf(a, sizeof a, "?");
-  /* Edge-triggered servers must read until EAGAIN, so each ready fd ends in one EAGAIN. */
-  if (f->epoll_ready > 0 && f->drained * 2 >= f->epoll_ready) {
+  /* The mode asked of epoll_ctl decides; traces without it fall back on the reads: an
+   * edge-triggered server that reads until EAGAIN ends each ready fd with one EAGAIN. */
+  if (f->ctl_et + f->ctl_lt > 0) {
+    snprintf(name, nl, f->ctl_et * 2 >= f->ctl_et + f->ctl_lt ? "epoll edge-triggered"
+                                                              : "epoll level-triggered");
+    snprintf(ev, el,
+             "%s of %s fds, %llu %% of registrations EPOLLET, %.1f ready per epoll_wait, %llu %% "
+             "of ready fds drained to EAGAIN",
+             sets, a, (unsigned long long)pct(f->ctl_et, f->ctl_et + f->ctl_lt),
+             waits ? (double)ready / (double)waits : 0.0,
+             (unsigned long long)pct(f->drained, f->epoll_ready));
+  } else if (f->epoll_ready > 0 && f->drained * 2 >= f->epoll_ready) {
     snprintf(name, nl, "epoll edge-triggered");
     snprintf(ev, el, "%s of %s fds, %llu %% of ready fds drained to EAGAIN", sets, a,
              (unsigned long long)pct(f->drained, f->epoll_ready));

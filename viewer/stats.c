@@ -173,6 +173,12 @@ static void note_epfd(struct iotv_features *f, uint32_t fd) {
 static void features(struct iotv_features *f, struct walk *w, const struct iot_event *e,
                      int blocked) {
   int eagain = (e->flags & IOT_EF_WOULDBLOCK) != 0;
+  if (e->call == IOT_CALL_EPOLL_CTL && e->result == 0 && (e->arg == 1 || e->arg == 3)) {
+    if (e->flags & IOT_EF_EP_ET) /* ADD (1) or MOD (3) */
+      f->ctl_et++;
+    else
+      f->ctl_lt++;
+  }
   if (iotv_call_is_read(e->call)) {
     w->did_read = 1;
     f->reads++;

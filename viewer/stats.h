@@ -33,6 +33,7 @@ struct iotv_features {
   uint64_t epoll_ready; /* fds reported ready by the epoll_wait family */
   uint64_t drained;     /* EAGAIN reads/accepts after an epoll_wait on the same thread */
   uint32_t threads_reading, threads_accepting, threads_mux;
+  uint64_t ctl_et, ctl_lt; /* epoll_ctl ADD/MOD that asked for EPOLLET, and that did not */
   uint32_t epfds[16]; /* distinct epoll fds waited on (the first 16) */
   uint32_t nepfds;
 };
