@@ -122,6 +122,7 @@ int iotv_lanes_add(struct iotv_lanes *l, struct iotv_trace *t) {
     lane->pid = t->hdr.pid;
     lane->tid = t->threads[i].tid;
     memcpy(lane->name, t->threads[i].name, sizeof lane->name);
+    lane->cell_ns = (l->to - l->from) / l->ncells;
     lane->cell = calloc(l->ncells, sizeof *lane->cell);
     lane->events = calloc(l->ncells, sizeof *lane->events);
     if (!lane->cell || !lane->events) {
@@ -147,14 +148,20 @@ void iotv_lanes_free(struct iotv_lanes *l) {
 
 int iotv_lane_cell_kind(const struct iotv_lane *lane, unsigned cell) {
   int k, best = -1;
-  int64_t most = -1;
+  int64_t most = -1, busy = 0;
   if (lane->events[cell] == 0)
     return -1;
   /* Ties go to the earlier kind: waiting and copying matter more than bookkeeping. */
-  for (k = 0; k < IOTV_KIND_COUNT; k++)
+  for (k = 0; k < IOTV_KIND_COUNT; k++) {
+    if (lane->cell[cell][k] > 0)
+      busy += lane->cell[cell][k];
     if (lane->cell[cell][k] > most) {
       most = lane->cell[cell][k];
       best = k;
     }
+  }
+  /* Time outside any call counts too: a cell mostly between calls is idle (-1). */
+  if ((int64_t)lane->cell_ns > busy && (int64_t)lane->cell_ns - busy > most)
+    return -1;
   return best;
 }

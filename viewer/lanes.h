@@ -15,6 +15,7 @@ struct iotv_lane {
   uint64_t first_ns, last_ns;       /* the thread's first and last event, absolute monotonic ns */
   int64_t (*cell)[IOTV_KIND_COUNT]; /* ns of each kind per cell; signed: nested phases undo */
   uint32_t *events;                 /* events touching each cell */
+  uint64_t cell_ns;                 /* the width of one cell */
 };
 
 struct iotv_lanes {
@@ -30,7 +31,7 @@ void iotv_lanes_init(struct iotv_lanes *l, uint64_t from, uint64_t to, unsigned 
 /* Adds one lane per thread of t; -1 when out of memory. */
 int iotv_lanes_add(struct iotv_lanes *l, struct iotv_trace *t);
 void iotv_lanes_free(struct iotv_lanes *l);
-/* The kind that dominates a cell, or -1 when no event touched it. */
+/* The kind that filled most of a cell, or -1 when time outside any call did (or no event). */
 int iotv_lane_cell_kind(const struct iotv_lane *lane, unsigned cell);
 
 #endif
