@@ -171,11 +171,18 @@ static int summarise(const char *dir, const struct snapshot *before) {
   return status;
 }
 
+/* SIGTERM and SIGHUP sent to iotrace (a service manager, kill) are meant for the program. */
+static volatile sig_atomic_t run_child;
+static void forward(int sig) {
+  if (run_child > 0)
+    kill((pid_t)run_child, sig);
+}
+
 int iotv_cmd_run(int argc, char **argv) {
   const char *dir = ".";
   char shim[PATH_MAX], prog[PATH_MAX], why[256], out[PATH_MAX + 32], *preload;
   const char *old;
-  struct sigaction ign, old_int, old_quit;
+  struct sigaction ign, fwd, old_int, old_quit, old_term, old_hup;
   struct snapshot before;
   pid_t pid;
   int c, ws;
@@ -216,10 +223,16 @@ int iotv_cmd_run(int argc, char **argv) {
   ign.sa_handler = SIG_IGN;
   sigaction(SIGINT, &ign, &old_int);
   sigaction(SIGQUIT, &ign, &old_quit);
+  memset(&fwd, 0, sizeof fwd);
+  fwd.sa_handler = forward;
+  sigaction(SIGTERM, &fwd, &old_term);
+  sigaction(SIGHUP, &fwd, &old_hup);
   pid = fork();
   if (pid == 0) {
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     setenv("LD_PRELOAD", preload, 1);
     setenv("IOTRACE_OUTPUT", out, 1);
     execv(prog, argv + optind);
@@ -232,10 +245,14 @@ int iotv_cmd_run(int argc, char **argv) {
     free_snapshot(&before);
     return IOTV_EXIT_USAGE;
   }
+  run_child = pid;
   while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
     ;
+  run_child = 0;
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGQUIT, &old_quit, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  sigaction(SIGHUP, &old_hup, NULL);
   if (WIFSIGNALED(ws))
     fprintf(stderr, "iotrace run: %s was killed by signal %d\n", prog, WTERMSIG(ws));
   else if (WEXITSTATUS(ws) != 0)

@@ -74,6 +74,22 @@ def main():
         # A second run summarises only its own files.
         r2 = run([viewer, "run", "-o", out, "--", "cat"], input="y")
         expect(r2.stdout.count("== ") == 1, "second run summarised %d files" % r2.stdout.count("== "))
+        # SIGTERM to iotrace goes to the program; iotrace stays to summarise what it did.
+        prog = ("import socket, sys, time; a, b = socket.socketpair(); b.send(b'x'); a.recv(1); "
+                "print('ready', flush=True); time.sleep(60)")
+        p = subprocess.Popen([viewer, "run", "-o", out, "--", "/usr/bin/python3", "-c", prog],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = p.stdout.readline()
+        expect(line == "ready\n", "run python: did not start: %r" % line)
+        p.send_signal(15)
+        try:
+            rest, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rest, err = p.communicate()
+            expect(False, "SIGTERM to iotrace run did not end the program within 20 s")
+        expect("killed by signal 15" in err, "SIGTERM not passed on: %r" % err[-500:])
+        expect("\nrecv " in rest, "no summary after SIGTERM: %r" % rest[-1000:])
     return checks.done()
 
 
