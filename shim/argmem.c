@@ -21,14 +21,14 @@ int iot_readable(const void *p, size_t len) {
     return 0;
   if (iot_ptr_seen(p))
     return 1;
-  enum { PAGE = 4096, MAX_PAGES = 64 };
+  enum { MAX_PAGES = 64 };
   uintptr_t a = (uintptr_t)p, end = a + (len ? len : 1);
-  if (end < a || (end - a) / PAGE + 2 > MAX_PAGES)
+  if (end < a || (end - a) / IOT_PAGE_SIZE + 2 > MAX_PAGES)
     return 0;
   char sink[MAX_PAGES];
   struct iovec local = {sink, 0}, remote[MAX_PAGES];
   int n = 0;
-  for (uintptr_t at = a; at < end; at = (at & ~(uintptr_t)(PAGE - 1)) + PAGE) {
+  for (uintptr_t at = a; at < end; at = (at & ~(uintptr_t)(IOT_PAGE_SIZE - 1)) + IOT_PAGE_SIZE) {
     remote[n].iov_base = (void *)at;
     remote[n].iov_len = 1;
     n++;
@@ -45,4 +45,11 @@ int iot_readable(const void *p, size_t len) {
     return 0;
   iot_ptr_ok(p);
   return 1;
+}
+
+size_t iot_iov_bytes(const struct iovec *iov, size_t n) {
+  size_t total = 0;
+  for (size_t i = 0; i < n; i++)
+    total += iov[i].iov_len;
+  return total;
 }

@@ -101,6 +101,12 @@ static void iot_skipped(void) {
   __atomic_add_fetch(&iot_epoch, 1, __ATOMIC_RELAXED);
 }
 
+/* Without the lock, only the lock-free part of an entry may change: its kind, and its set. */
+static void iot_mark_unlocked(int fd, int kind) {
+  __atomic_store_n(&iot_fds[fd].kind, (uint8_t)kind, __ATOMIC_RELAXED);
+  __atomic_store_n(&iot_fds[fd].ep, NULL, __ATOMIC_RELEASE);
+}
+
 static int iot_kind_of_mode(mode_t m) {
   return S_ISSOCK(m) ? IOT_FD_SOCKET : S_ISFIFO(m) ? IOT_FD_PIPE : IOT_FD_OTHER;
 }
@@ -209,8 +215,7 @@ void iot_fd_created(int fd, int kind) {
     return;
   if (!iot_lock()) {
     iot_skipped();
-    __atomic_store_n(&iot_fds[fd].kind, (uint8_t)kind, __ATOMIC_RELAXED);
-    __atomic_store_n(&iot_fds[fd].ep, NULL, __ATOMIC_RELEASE);
+    iot_mark_unlocked(fd, kind);
     iot_fds[fd].ofd = 0;
     return;
   }
@@ -232,8 +237,7 @@ void iot_fd_dup(int oldfd, int newfd) {
     return;
   if (!iot_lock()) {
     iot_skipped();
-    __atomic_store_n(&iot_fds[newfd].kind, IOT_FD_UNKNOWN, __ATOMIC_RELAXED);
-    __atomic_store_n(&iot_fds[newfd].ep, NULL, __ATOMIC_RELEASE);
+    iot_mark_unlocked(newfd, IOT_FD_UNKNOWN);
     iot_fds[newfd].ofd = 0;
     return;
   }
@@ -253,8 +257,7 @@ void iot_fd_closed(int fd) {
     return;
   if (!iot_lock()) {
     iot_skipped();
-    __atomic_store_n(&iot_fds[fd].kind, IOT_FD_UNKNOWN, __ATOMIC_RELAXED);
-    __atomic_store_n(&iot_fds[fd].ep, NULL, __ATOMIC_RELEASE);
+    iot_mark_unlocked(fd, IOT_FD_UNKNOWN);
     return;
   }
   iot_close_locked(fd);
@@ -273,8 +276,7 @@ void iot_fd_closed_range(unsigned first, unsigned last) {
     if (locked)
       iot_close_locked((int)fd);
     else
-      __atomic_store_n(&iot_fds[fd].kind, IOT_FD_UNKNOWN, __ATOMIC_RELAXED),
-          __atomic_store_n(&iot_fds[fd].ep, NULL, __ATOMIC_RELEASE);
+      iot_mark_unlocked((int)fd, IOT_FD_UNKNOWN);
   }
   if (locked)
     iot_unlock();

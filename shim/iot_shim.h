@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "iotrace_format.h"
@@ -41,7 +42,6 @@ struct iot_thread {
   uint32_t tid;
   int busy; /* the shim's own bookkeeping is running on this thread */
   struct iot_chunk *ev_chunk;
-  uint32_t *ev_sites;
   uint32_t next_chunk_size;
   struct iot_chunk *st_chunk; /* call-site definitions */
   uint32_t seq;
@@ -67,6 +67,9 @@ static inline void iot_ptr_ok(const void *p) {
 }
 /* 1 if len bytes at p can be read without faulting (argmem.c). */
 int iot_readable(const void *p, size_t len);
+/* The bytes an iovec array asks for. */
+size_t iot_iov_bytes(const struct iovec *iov, size_t n);
+#define IOT_PAGE_SIZE 4096u
 pid_t iot_gettid(void);
 
 /* In a vfork child, which shares the parent's memory: the shim must touch nothing there. */
@@ -106,14 +109,14 @@ extern struct iot_file_header *iot_hdr; /* NULL when this process is not traced 
 extern int iot_trace_fd;                /* the trace file, hidden from the program */
 int iot_writer_open(void);
 void iot_writer_close(int execing);
-void iot_writer_forget(void);
-void iot_writer_reopen_after_exec(
-    void); /* in a forked child: drop the parent's file without touching it */
+void iot_writer_forget(void);            /* in a forked child: drop the parent's file untouched */
+void iot_writer_reopen_after_exec(void); /* an exec failed: the process goes on recording */
 struct iot_chunk *iot_claim_chunk(uint16_t type, uint32_t size);
 void iot_count_drop(void);
 void iot_say(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* one stderr line */
 
 /* ---- recording (record.c) ---- */
+extern int iot_tracing; /* this process has a trace file and records */
 struct iot_span {
   uint64_t t0, t1;
   int on;        /* 0: pass through without recording */
@@ -123,7 +126,6 @@ struct iot_span {
 };
 /* Starts a call: decides whether to record it and takes the start time. */
 static inline void iot_begin(struct iot_span *c) {
-  extern int iot_tracing;
   c->on = IOT_LIKELY(iot_tracing) && IOT_LIKELY(!iot_self.busy) && !iot_in_vfork_child();
   c->ended = 0;
   c->flags = 0;
@@ -142,7 +144,6 @@ static inline void iot_end(struct iot_span *c) {
 }
 void iot_record(struct iot_span *c, int call, int fd, long result, int err, uint64_t arg,
                 uint64_t aux, uint8_t flags);
-extern int iot_tracing;
 /* Records the call with the errno it left, and leaves errno as the call set it. */
 static inline void iot_finish(struct iot_span *c, int call, int fd, long ret, uint64_t arg,
                               uint64_t aux, uint8_t flags) {
@@ -185,8 +186,7 @@ static inline int iot_split_wanted(size_t len, int flags) {
 ssize_t iot_split(struct iot_span *outer, int fd, int flags, size_t len, iot_copy_fn copy,
                   void *args);
 
-/* ---- raw system calls (raw.c); the real symbols are in real.h ---- */
-long iot_raw(long nr, long a, long b, long c, long d, long e, long f);
+/* ---- the real symbols (real.h, real.c) ---- */
 void iot_real_resolve_all(void);
 
 #endif

@@ -26,7 +26,8 @@ int fcntl64(int fd, int cmd, ...);
 #define IOT_REAL_SYMBOLS(X)                                                                        \
   X(select)                                                                                        \
   X(pselect)                                                                                       \
-  X(poll) X(ppoll) X(__poll_chk) X(__ppoll_chk) X(epoll_create) X(epoll_create1) X(epoll_ctl)      \
+  X(poll)                                                                                          \
+  X(ppoll) X(__poll_chk) X(__ppoll_chk) X(epoll_create) X(epoll_create1) X(epoll_ctl)              \
       X(epoll_wait) X(epoll_pwait) X(epoll_pwait2) X(recv) X(recvfrom) X(recvmsg) X(recvmmsg)      \
           X(__recv_chk) X(__recvfrom_chk) X(read) X(readv) X(__read_chk) X(accept) X(accept4)      \
               X(close) X(dup) X(dup2) X(dup3) X(fcntl) X(fcntl64) X(socket) X(socketpair) X(pipe)  \

@@ -23,7 +23,6 @@ static void iot_thread_reset(struct iot_thread *t) {
   t->gen = iot_gen;
   t->tid = (uint32_t)iot_gettid();
   t->ev_chunk = NULL;
-  t->ev_sites = NULL;
   t->st_chunk = NULL;
   t->next_chunk_size = IOT_SMALL_CHUNK;
   t->seq = 0;
@@ -41,11 +40,10 @@ static inline uint32_t iot_take_slot(struct iot_chunk *ch) {
 }
 
 #define IOT_MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels answer EINVAL, which is fine */
-#define IOT_PAGE 4096u
 
 static void iot_advise_pages(void *p, uint32_t size, int advice) {
-  uintptr_t lo = ((uintptr_t)p + IOT_PAGE - 1) & ~(uintptr_t)(IOT_PAGE - 1);
-  uintptr_t hi = ((uintptr_t)p + size) & ~(uintptr_t)(IOT_PAGE - 1);
+  uintptr_t lo = ((uintptr_t)p + IOT_PAGE_SIZE - 1) & ~(uintptr_t)(IOT_PAGE_SIZE - 1);
+  uintptr_t hi = ((uintptr_t)p + size) & ~(uintptr_t)(IOT_PAGE_SIZE - 1);
   if (hi > lo) {
     int saved = errno;
     madvise((void *)lo, hi - lo, advice);
@@ -62,11 +60,10 @@ static struct iot_chunk *iot_new_events_chunk(struct iot_thread *t) {
   ch->capacity = (size - sizeof *ch) / per;
   ch->flags = iot_config.stack_depth ? IOT_CF_SITES : 0;
   struct iot_chunk *old = t->ev_chunk;
-  t->ev_sites = (uint32_t *)((char *)(ch + 1) + ch->capacity * sizeof(struct iot_event));
   t->ev_chunk = ch;
-  if (size < IOT_LARGE_CHUNK)
+  if (size < IOT_LARGE_CHUNK) {
     t->next_chunk_size = size * 4;
-  if (size >= IOT_LARGE_CHUNK) {
+  } else {
     /* Fault the new chunk's pages in with one call rather than one fault per page on the
      * traced calls; and let a full chunk's pages leave this process (they stay in the file),
      * so the shim's resident memory does not grow with run time.  Only whole pages: the

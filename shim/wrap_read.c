@@ -70,11 +70,10 @@ IOT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt) {
   if (!kind)
     return iot_do_readv(&a);
   /* a bad iov pointer gets EFAULT from the kernel: it is summed after a read that worked, and
-   * before one (to decide on splitting) only if the kernel took it from this thread before */
+   * before one (to decide on splitting) only where it can be read */
   if (kind == IOT_FD_SOCKET && iot_config.split && iovcnt > 0 && iovcnt <= 1024 &&
       iot_readable(iov, (size_t)iovcnt * sizeof *iov))
-    for (int i = 0; i < iovcnt; i++)
-      a.len += iov[i].iov_len;
+    a.len = iot_iov_bytes(iov, (size_t)iovcnt);
   struct iot_span c;
   iot_begin(&c);
   if (!c.on)
@@ -84,11 +83,10 @@ IOT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt) {
                     : iot_do_readv(&a);
   int err = errno;
   iot_end(&c);
-  if (ret >= 0)
+  if (ret >= 0 && !a.len) {
     iot_ptr_ok(iov);
-  if (ret >= 0 && !a.len)
-    for (int i = 0; i < iovcnt; i++)
-      a.len += iov[i].iov_len;
+    a.len = iot_iov_bytes(iov, (size_t)iovcnt);
+  }
   iot_record(&c, IOT_CALL_READV, fd, ret, err, a.len, ret >= 0 ? (uint32_t)iovcnt : 0, 0);
   errno = err;
   return ret;

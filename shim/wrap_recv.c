@@ -88,13 +88,6 @@ static void iot_note_passed_fds(struct msghdr *msg) {
   }
 }
 
-static size_t iot_iov_bytes(const struct iovec *iov, size_t n) {
-  size_t total = 0;
-  for (size_t i = 0; i < n; i++)
-    total += iov[i].iov_len;
-  return total;
-}
-
 IOT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
   struct iot_span c;
   iot_begin(&c);

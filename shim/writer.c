@@ -29,7 +29,6 @@
 #define IOT_FIRST_EXTENT (256u * 1024u)
 #define IOT_GROW_STEP (4u * 1024u * 1024u)
 #define IOT_CURSOR_CLOSED (1ull << 63)
-#define IOT_PAGE_SIZE 4096u
 
 struct iot_file_header *iot_hdr;
 int iot_trace_fd = -1;
