@@ -10,14 +10,9 @@
 extern char **environ;
 
 static int recv_n(int n) {
-  int sp[2], ok = 0;
-  char c;
+  int sp[2];
   sc_socketpair(SOCK_STREAM, sp);
-  for (int i = 0; i < n; i++) {
-    sc_put(sp[1], "x", 1);
-    ok += recv(sp[0], &c, 1, 0) == 1;
-  }
-  return ok;
+  return sc_recv_each(sp, n);
 }
 
 /* The environment without LD_PRELOAD: the shim must carry itself into the new image anyway. */

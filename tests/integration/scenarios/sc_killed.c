@@ -11,13 +11,9 @@ int main(int argc, char **argv) {
   if (argc != 2)
     return 2;
   int n = atoi(argv[1]);
-  int sp[2], ok = 0;
-  char c;
+  int sp[2];
   sc_socketpair(SOCK_STREAM, sp);
-  for (int i = 0; i < n; i++) {
-    sc_put(sp[1], "x", 1);
-    ok += recv(sp[0], &c, 1, 0) == 1;
-  }
+  int ok = sc_recv_each(sp, n);
   sc_put(1, ok == n ? "R" : "F", 1);
   for (;;)
     pause();

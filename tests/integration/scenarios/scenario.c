@@ -118,6 +118,16 @@ void sc_put(int fd, const void *data, size_t len) {
   }
 }
 
+int sc_recv_each(int sp[2], int n) {
+  int ok = 0;
+  char c;
+  for (int i = 0; i < n; i++) {
+    sc_put(sp[1], "x", 1);
+    ok += recv(sp[0], &c, 1, 0) == 1;
+  }
+  return ok;
+}
+
 int sc_regular_file(const char *content) {
   char path[] = "/tmp/iotrace-scenario-XXXXXX";
   int fd = mkstemp(path);

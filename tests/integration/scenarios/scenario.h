@@ -26,6 +26,8 @@ void *sc_bad_ptr(void);
 void sc_socketpair(int type, int sv[2]);
 void sc_pipe(int p[2]);
 void sc_put(int fd, const void *data, size_t len);
+/* n times: one byte into sp[1], recv of it from sp[0]; returns how many recvs got their byte. */
+int sc_recv_each(int sp[2], int n);
 int sc_regular_file(const char *content);
 void sc_raise_nofile(int at_least);
 
