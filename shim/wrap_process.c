@@ -83,12 +83,6 @@ static int iot_has_var(char *const envp[], const char *name, const char **value)
   return 0;
 }
 
-/*
- * Builds in `out` (room for n+1+IOT_NCARRIED+1 pointers) an environment like envp, with the
- * shim in LD_PRELOAD and the IOTRACE_* settings this process started with.  `buf` holds the
- * string made; nothing is allocated or written outside the caller's stack, so this is safe in a
- * vfork child.
- */
 static char iot_saved_env[IOT_NCARRIED][4400];
 
 /* Copies the IOTRACE_* settings at start, before the program can change its environment. */
@@ -100,6 +94,12 @@ void iot_exec_init(void) {
   }
 }
 
+/*
+ * Builds in `out` (room for n+1+IOT_NCARRIED+1 pointers) an environment like envp, with the
+ * shim in LD_PRELOAD and the IOTRACE_* settings this process started with.  `buf` holds the
+ * string made; nothing is allocated or written outside the caller's stack, so this is safe in a
+ * vfork child.
+ */
 static char **iot_fix_env(char *const envp[], char **out, char *buf, size_t bufcap) {
   size_t n = 0;
   const char *preload = NULL;
