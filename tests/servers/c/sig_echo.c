@@ -42,6 +42,12 @@ static void *pester(void *arg) {
     pthread_kill(main_thread, SIGUSR1);
     nanosleep(&gap, NULL);
   }
+  /* When SIGTERM arrives while a SIGUSR1 is pending, the kernel runs the SIGUSR1 handler first and
+   * its SA_RESTART restarts the main thread's blocking accept: once the last SIGUSR1 has been
+   * taken, a SIGTERM on its own interrupts that accept for good. */
+  struct timespec settle = {0, 2 * 1000 * 1000};
+  nanosleep(&settle, NULL);
+  pthread_kill(main_thread, SIGTERM);
   return NULL;
 }
 
@@ -123,8 +129,15 @@ int main(int argc, char **argv) {
   main_thread = pthread_self();
   printf("%d\n", srv_port(lfd));
   fflush(stdout);
+  /* SIGTERM must reach the main thread: taken by the pester thread, it would leave the main
+   * thread in an accept that SA_RESTART keeps restarting, and no one left to interrupt it. */
+  sigset_t term_only, old;
+  sigemptyset(&term_only);
+  sigaddset(&term_only, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term_only, &old);
   if (pthread_create(&t, NULL, pester, NULL) != 0)
     srv_die("pthread_create");
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (strcmp(argv[1], "epoll") == 0)
     serve_epoll(lfd);
   else
