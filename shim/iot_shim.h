@@ -117,6 +117,10 @@ void iot_say(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* one
 
 /* ---- recording (record.c) ---- */
 extern int iot_tracing; /* this process has a trace file and records */
+/* A seccomp filter is (or may be) on: from then on the shim makes no system call the program did
+ * not ask for.  Every slow path that would (fstat, /proc, mmap, madvise, gettid, prctl,
+ * sched_yield, fallocate...) checks this first and does without, counting what it gives up. */
+extern volatile int iot_sandboxed;
 struct iot_span {
   uint64_t t0, t1;
   int on;        /* 0: pass through without recording */

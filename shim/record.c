@@ -9,6 +9,7 @@
 
 IOT_TLS struct iot_thread iot_self;
 int iot_tracing;
+volatile int iot_sandboxed;
 
 /* Chunks grow per thread, so a short-lived thread costs 1 KiB and a busy one claims rarely. */
 #define IOT_SMALL_CHUNK IOT_CHUNK_ALIGN
