@@ -15,8 +15,6 @@
 struct iot_config iot_config;
 int iot_ready;
 volatile uint32_t iot_gen = 1;
-volatile int iot_vfork_pending;
-pid_t iot_vfork_parent;
 
 #define IOT_DEFAULT_MAX_MIB 1024u
 
@@ -67,18 +65,8 @@ static void iot_after_fork_parent(void) {
 
 /* A forked child: a file of its own, and nothing more written into the parent's. */
 void iot_after_fork_child(void) {
-  int saved_errno = errno;
-  int was = iot_tracing;
-  iot_tracing = 0;
-  iot_writer_forget();
-  __atomic_add_fetch(&iot_gen, 1, __ATOMIC_RELEASE);
-  iot_vfork_pending = 0;
-  iot_self.busy = 0;
-  iot_fd_forked();
-  iot_stack_forked();
-  if (was && iot_writer_open() == 0)
-    iot_tracing = 1;
-  errno = saved_errno;
+  iot_self.busy = 0; /* fork was called by the program, never from inside the shim */
+  iot_become_new_process(1);
 }
 
 void iot_init(void) {
@@ -87,6 +75,7 @@ void iot_init(void) {
   int saved_errno = errno; /* the program must not see the shim's start-up in errno */
   iot_self.busy++;
   iot_real_resolve_all();
+  iot_identity_init();
   iot_read_config();
   iot_exec_init();
   iot_blocked_init();
@@ -107,7 +96,10 @@ __attribute__((constructor)) static void iot_constructor(void) {
 }
 
 __attribute__((destructor)) static void iot_destructor(void) {
+  if (iot_in_vfork_child())
+    return; /* a vfork child that calls exit(): the file is its parent's */
   int saved_errno = errno;
+  iot_identity_settle(0); /* a clone child that calls exit(): same, unless it has its own */
   iot_tracing = 0;
   iot_writer_close(0);
   errno = saved_errno;

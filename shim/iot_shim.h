@@ -31,7 +31,6 @@ struct iot_config {
 extern struct iot_config iot_config;
 extern int iot_ready;             /* real symbols resolved and the writer tried */
 extern volatile uint32_t iot_gen; /* bumped in a forked child: per-thread state is stale */
-extern volatile int iot_vfork_pending;
 void iot_init(void);
 void iot_after_fork_child(void);
 void iot_exec_init(void); /* keeps the IOTRACE_* settings for exec */
@@ -72,12 +71,32 @@ size_t iot_iov_bytes(const struct iovec *iov, size_t n);
 #define IOT_PAGE_SIZE 4096u
 pid_t iot_gettid(void);
 
-/* In a vfork child, which shares the parent's memory: the shim must touch nothing there. */
-int iot_vfork_slow(void);
-extern pid_t iot_vfork_parent;
+/* In a vfork child, which shares its parent thread's memory and TLS: the shim touches nothing
+ * there (vfork.c). */
+extern IOT_TLS int iot_vfork_child;
 static inline int iot_in_vfork_child(void) {
-  return IOT_UNLIKELY(iot_vfork_pending) && iot_vfork_slow();
+  return IOT_UNLIKELY(iot_vfork_child);
 }
+
+/* ---- process identity (identity.c) ---- */
+/* Reads 0 in a child that did not share this memory, however it was made: not yet its own. */
+extern volatile uint32_t *iot_ident;
+void iot_identity_init(void);
+int iot_identity_slow(void);
+void iot_become_new_process(int open_file); /* forget the parent's file; open one if asked */
+void iot_identity_settle(int open_file);    /* before exec or exit */
+static inline int iot_same_process(void) {
+  return IOT_LIKELY(*iot_ident != 0) || iot_identity_slow();
+}
+
+/* ---- exec environment (exec_env.c) ---- */
+struct iot_env_scratch {
+  void *base;
+  size_t len;
+};
+char *const *iot_env_for_exec(char *const envp[], struct iot_env_scratch *s);
+void iot_env_free(struct iot_env_scratch *s);
+extern IOT_TLS struct iot_env_scratch iot_vfork_scratch;
 
 /* ---- clock (clock.h) ---- */
 #include "clock.h"
@@ -130,7 +149,8 @@ struct iot_span {
 };
 /* Starts a call: decides whether to record it and takes the start time. */
 static inline void iot_begin(struct iot_span *c) {
-  c->on = IOT_LIKELY(iot_tracing) && IOT_LIKELY(!iot_self.busy) && !iot_in_vfork_child();
+  c->on = IOT_LIKELY(iot_tracing) && IOT_LIKELY(!iot_self.busy) && !iot_in_vfork_child() &&
+          iot_same_process();
   c->ended = 0;
   c->flags = 0;
   if (c->on) {
