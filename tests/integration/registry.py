@@ -6,6 +6,7 @@ import traceback
 import blocked
 import counts
 import lifecycle
+import robust_process
 import same
 import servers
 from iotest import Context, Failure
@@ -57,6 +58,16 @@ TESTS["life.max_size"] = lifecycle.max_size
 TESTS["life.read_only_dir"] = lifecycle.read_only_dir
 TESTS["life.symlink"] = lambda ctx: lifecycle.symlink(ctx, dangling=False)
 TESTS["life.symlink_dangling"] = lambda ctx: lifecycle.symlink(ctx, dangling=True)
+
+# R. Robustness: the traced program behaves as untraced.
+for how in ("glibc", "raw", "newpid"):
+    TESTS[f"robust.clone_child.{how}"] = lambda ctx, h=how: robust_process.clone_child(ctx, h)
+TESTS["robust.vfork_two_threads"] = robust_process.vfork_two_threads
+TESTS["robust.exec_bad_envp"] = robust_process.exec_bad_envp
+TESTS["robust.exec_small_stack"] = robust_process.exec_small_stack
+for how in ("fork", "clone"):
+    TESTS[f"robust.sandboxed_child.{how}"] = (
+        lambda ctx, h=how: robust_process.sandboxed_child(ctx, h))
 
 # F. python3 from Debian as the traced program.
 TESTS["python.select_server"] = servers.select_server
