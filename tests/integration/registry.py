@@ -62,7 +62,8 @@ TESTS["life.symlink_dangling"] = lambda ctx: lifecycle.symlink(ctx, dangling=Tru
 # R. Robustness: the traced program behaves as untraced.
 for how in ("glibc", "raw", "newpid"):
     TESTS[f"robust.clone_child.{how}"] = lambda ctx, h=how: robust_process.clone_child(ctx, h)
-TESTS["robust.vfork_two_threads"] = robust_process.vfork_two_threads
+TESTS["robust.vfork_two_threads"] = lambda ctx: robust_process.vfork_child(ctx, [])
+TESTS["robust.vfork_child_exit"] = lambda ctx: robust_process.vfork_child(ctx, ["exit"])
 TESTS["robust.exec_bad_envp"] = robust_process.exec_bad_envp
 TESTS["robust.exec_small_stack"] = robust_process.exec_small_stack
 for how in ("fork", "clone"):

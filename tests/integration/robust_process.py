@@ -22,9 +22,10 @@ def same_as_untraced(ctx, argv, out_dir, extra=None):
     return traced
 
 
-def whole(process, what):
+def whole(process, what, closed=True):
     check_eq(process.get("dropped_events"), 0, f"dropped events of {what}")
-    check_eq(process.get("closed"), True, f"{what} closed its own file")
+    if closed:
+        check_eq(process.get("closed"), True, f"{what} closed its own file")
     check_eq(process.get("execed"), False, f"{what} marked as exec'd")
 
 
@@ -44,14 +45,17 @@ def clone_child(ctx, how):
     check_eq(len(procs), 2, "trace files (parent and child)")
 
 
-def vfork_two_threads(ctx):
-    """One thread's vfork child execs after another thread's vfork parent resumed."""
+def vfork_child(ctx, how):
+    """One thread's vfork child execs after another thread's vfork parent resumed; or a vfork
+    child ends with exit(), which runs the shim's exit path on its parent's memory."""
     out_dir = ctx.new_dir("out")
-    run = same_as_untraced(ctx, [ctx.program("sc_vfork_threads")], out_dir)
+    run = same_as_untraced(ctx, [ctx.program("sc_vfork_threads")] + how, out_dir)
     parent, = pids_from(run.out, r"parent (\d+)")
     mine = only_process(by_pid(ctx.summary(trace_files(out_dir)), parent))
-    check_eq(call(mine, "recv")["count"], 3 + 1 + 200, "parent recvs (3, 1 by B, 200 after)")
-    whole(mine, "the parent")
+    check_eq(call(mine, "recv")["count"], 3 + 1 + 200, "parent recvs (3 before, 201 after)")
+    # exit() in a vfork child runs the process's exit handlers and destructors on the parent's
+    # memory, and libc marks them done: the parent's own exit runs none, traced or not
+    whole(mine, "the parent", closed=not how)
 
 
 def exec_bad_envp(ctx):

@@ -1,9 +1,10 @@
 /* Scenario for two threads vforking at once: the second parent resumes and recvs while the
- * first child still waits to exec. */
+ * first child still waits to exec; and for a vfork child that ends with exit(). */
 #define _GNU_SOURCE
 #include "scenario.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -37,6 +38,18 @@ static void *first_vforker(void *arg) {
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "child") == 0)
     return 0;
+  if (argc == 2 && strcmp(argv[1], "exit") == 0) {
+    /* exit() runs the exit handlers, the shim's among them, on the parent's memory */
+    sc_socketpair(SOCK_STREAM, sp);
+    sc_expect(sc_recv_each(sp, 3) == 3, "parent before");
+    pid_t pid = vfork();
+    if (pid == 0)
+      exit(0);
+    sc_reap(pid);
+    sc_expect(sc_recv_each(sp, AFTER + 1) == AFTER + 1, "parent after");
+    sc_say("parent %d", (int)getpid());
+    return sc_failures();
+  }
   ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
   if (len <= 0)
     return 99;
