@@ -36,7 +36,7 @@ static void *small_stack_thread(void *arg) {
   pid_t pid;
   int r = posix_spawn(&pid, self, NULL, NULL, spawn_args, big_env);
   put(r == 0 && spawned_status(pid) == 0 ? "spawned from a small stack: exit 0\n"
-                                          : "spawn from a small stack failed\n");
+                                         : "spawn from a small stack failed\n");
   if (arg) {
     char *exec_args[] = {"sc_exec_env", "last", NULL};
     execve(self, exec_args, big_env);
@@ -50,8 +50,7 @@ static void small_stack(int then_exec) {
   pthread_t t;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN);
-  sc_expect(pthread_create(&t, &attr, small_stack_thread, then_exec ? &attr : NULL) == 0,
-            "thread");
+  sc_expect(pthread_create(&t, &attr, small_stack_thread, then_exec ? &attr : NULL) == 0, "thread");
   pthread_join(t, NULL);
 }
 

@@ -19,11 +19,12 @@
 /* Kills the process on any of the calls a new trace file or dropping the parent's would take;
  * this program makes none of them from here on. */
 static void forbid_file_calls(void) {
-  static const int forbidden[] = {SYS_openat, SYS_open, SYS_mmap, SYS_munmap,
-                                  SYS_close, SYS_fallocate, SYS_ftruncate};
+  static const int forbidden[] = {SYS_openat, SYS_open,      SYS_mmap,     SYS_munmap,
+                                  SYS_close,  SYS_fallocate, SYS_ftruncate};
   struct sock_filter f[2 + 2 * sizeof forbidden / sizeof *forbidden + 1];
   int n = 0;
-  f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+  f[n++] =
+      (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
   for (size_t i = 0; i < sizeof forbidden / sizeof *forbidden; i++) {
     f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, forbidden[i], 0, 1);
     f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
@@ -42,8 +43,8 @@ int main(int argc, char **argv) {
   sc_socketpair(SOCK_STREAM, sp);
   sc_expect(sc_recv_each(sp, 3) == 3, "parent before the filter");
   forbid_file_calls();
-  pid_t child = strcmp(argv[1], "clone") == 0 ? (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)
-                                                : fork();
+  pid_t child =
+      strcmp(argv[1], "clone") == 0 ? (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0) : fork();
   if (child == 0)
     _exit(sc_recv_each(sp, CHILD_RECVS) == CHILD_RECVS ? 0 : 1);
   int status = -1;
