@@ -71,8 +71,7 @@ IOT_EXPORT int execvp(const char *file, char *const argv[]) {
   return execvpe(file, argv, environ);
 }
 
-/* execl, execlp, execle: the variadic arguments gathered into an argv on the stack, as libc does.
- */
+/* execl, execlp, execle: the variadic arguments gathered on the stack, as libc does. */
 #define IOT_GATHER_ARGS(first, ap, argv)                                                           \
   size_t argc_ = 1;                                                                                \
   va_start(ap, first);                                                                             \
