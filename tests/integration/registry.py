@@ -6,6 +6,8 @@ import traceback
 import blocked
 import counts
 import lifecycle
+import robust_messages
+import robust_sites
 import same
 import servers
 from iotest import Context, Failure
@@ -57,6 +59,14 @@ TESTS["life.max_size"] = lifecycle.max_size
 TESTS["life.read_only_dir"] = lifecycle.read_only_dir
 TESTS["life.symlink"] = lambda ctx: lifecycle.symlink(ctx, dangling=False)
 TESTS["life.symlink_dangling"] = lambda ctx: lifecycle.symlink(ctx, dangling=True)
+
+# R. Robustness (issue 10): the shim's messages and call sites in hostile conditions.
+TESTS["robust.messages_stderr_socket"] = robust_messages.stderr_socket
+TESTS["robust.messages_log_file"] = robust_messages.log_file
+TESTS["robust.messages_log_hostile"] = robust_messages.log_hostile
+TESTS["robust.messages_terminal"] = robust_messages.terminal
+TESTS["robust.messages_notes"] = robust_messages.notes
+TESTS["robust.sites_many_mappings"] = robust_sites.many_mappings
 
 # F. python3 from Debian as the traced program.
 TESTS["python.select_server"] = servers.select_server
