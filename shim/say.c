@@ -112,10 +112,9 @@ static void iot_keep(const char *text, size_t len) {
 static void iot_log_line(const char *msg, size_t len) {
   if (!iot_log_path[0])
     return;
-  int fd = (int)syscall(SYS_openat, AT_FDCWD, iot_log_path,
-                        O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-                            O_NONBLOCK,
-                        0600);
+  int fd = (int)syscall(
+      SYS_openat, AT_FDCWD, iot_log_path,
+      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
   if (fd < 0)
     return;
   char line[IOT_LINE_MAX + 64];

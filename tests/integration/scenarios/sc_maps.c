@@ -1,5 +1,5 @@
-/* Many mappings, then reads from call sites of different depths: the shim must still name every
- * frame's module (its maps file is then larger than any fixed buffer) and write each module once. */
+/* Thousands of mappings, then reads from call sites of different depths: every frame's module
+ * must still be named, and each written once. */
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
