@@ -161,6 +161,17 @@ def notes(a):
     r = run(a, ["summary", "--json", base])
     if r is not None:
         expect(json.loads(r.stdout)["processes"][0].get("notes") == [], "a file without notes")
+    # A chunk type this viewer does not know (a newer shim's) is still skipped, events kept.
+    newer = bytearray(data)
+    struct.pack_into("<H", newer, len(newer) - 1024 + 4, 9)
+    path = os.path.join(a.dir, "hostile-newer.trace")
+    with open(path, "wb") as f:
+        f.write(newer)
+    r = run(a, ["summary", "--json", path])
+    if r is not None:
+        p = json.loads(r.stdout)["processes"][0]
+        expect(p["events"] == 100 and p["notes"] == [] and b"unknown chunk type" in r.stderr,
+               "unknown chunk type: %r, stderr %r" % (p, r.stderr))
 
 
 def main():
