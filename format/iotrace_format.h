@@ -142,6 +142,7 @@ struct iot_file_header {
   1 /* struct iot_event[capacity], then uint32_t site[capacity] if IOT_CF_SITES */
 #define IOT_CHUNK_STACKS 2  /* struct iot_stack_rec entries, 8-byte aligned */
 #define IOT_CHUNK_MODULES 3 /* struct iot_module_rec entries, 8-byte aligned */
+#define IOT_CHUNK_NOTES 4   /* struct iot_note_rec entries: what the shim said, 8-byte aligned */
 
 #define IOT_CF_SITES 0x01 /* events chunk: a call-site id array follows the events */
 
@@ -178,6 +179,20 @@ struct iot_module_rec {
   uint16_t commit;      /* IOT_MODULE_COMMIT once written */
   uint32_t reserved;
   char path[]; /* padded with NULs to 8 bytes */
+};
+
+/*
+ * A message of the shim ("cannot grow: ...", a setting it did not understand), kept in the trace
+ * because the program's own stderr is no place for it.  Readers that predate this type skip the
+ * chunk as unknown; the text is not NUL-terminated and may hold any byte.
+ */
+#define IOT_NOTE_COMMIT 0x4e54u
+struct iot_note_rec {
+  uint64_t time_ns; /* CLOCK_MONOTONIC minus the header's mono_anchor_ns; 0 if said before it */
+  uint16_t len;     /* bytes of text */
+  uint16_t commit;  /* IOT_NOTE_COMMIT once written */
+  uint32_t reserved;
+  char text[]; /* padded with NULs to 8 bytes */
 };
 
 _Static_assert(sizeof(struct iot_event) == 32, "an event is 32 bytes");

@@ -132,7 +132,8 @@ void iot_writer_forget(void);            /* in a forked child: drop the parent's
 void iot_writer_reopen_after_exec(void); /* an exec failed: the process goes on recording */
 struct iot_chunk *iot_claim_chunk(uint16_t type, uint32_t size);
 void iot_count_drop(void);
-void iot_say(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* one stderr line */
+/* One message (say.c): on fd 2 only if it is a terminal, in IOTRACE_LOG, and in the trace. */
+void iot_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- recording (record.c) ---- */
 extern int iot_tracing; /* this process has a trace file and records */

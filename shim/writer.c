@@ -43,20 +43,6 @@ static char iot_path[4400];
 static dev_t iot_dev;
 static ino_t iot_ino;
 
-void iot_say(const char *fmt, ...) {
-  char line[4800];
-  memcpy(line, "iotrace: ", 9);
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(line + 9, sizeof line - 10, fmt, ap);
-  va_end(ap);
-  if (n < 0)
-    return;
-  n = n + 9 > (int)sizeof line - 1 ? (int)sizeof line - 1 : n + 9;
-  line[n++] = '\n';
-  iot_sys_write_all(2, line, (size_t)n);
-}
-
 /* Moves the trace fd to the top of the fd range, out of the way of the program's numbering. */
 static int iot_fd_to_top(int fd) {
   struct rlimit rl;

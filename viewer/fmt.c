@@ -40,8 +40,7 @@ char *iotv_fmt_wallclock(char *buf, size_t len, uint64_t realtime_ns) {
   return buf;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
+size_t iotv_utf8_len(const unsigned char *s, size_t n) {
   size_t len, i;
   uint32_t cp;
   if (s[0] < 0x80)
@@ -83,7 +82,7 @@ void iotv_json_strn(FILE *f, const char *s, size_t n) {
       /* < > & too: then the same JSON can sit inside an HTML <script> without closing it. */
       fprintf(f, "\\u%04x", c);
       i++;
-    } else if ((l = utf8_len(p + i, n - i)) == 0) {
+    } else if ((l = iotv_utf8_len(p + i, n - i)) == 0) {
       fputs("\\ufffd", f);
       i++;
     } else {
@@ -134,16 +133,5 @@ void iotv_xml_str(FILE *f, const char *s) {
       if (c >= 0x20 || c == '\t' || c == '\n')
         fputc(c, f);
     }
-  }
-}
-
-void iotv_term_str(FILE *f, const char *s) {
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    /* A traced command line could carry escape sequences meant for the viewer's terminal. */
-    if (c < 0x20 || c == 0x7f)
-      fprintf(f, "\\x%02x", c);
-    else
-      fputc(c, f);
   }
 }

@@ -23,7 +23,9 @@ void iotv_json_strn(FILE *f, const char *s, size_t n);
 void iotv_csv_str(FILE *f, const char *s);
 /* Text for HTML and SVG: & < > " ' as entities, control characters dropped. */
 void iotv_xml_str(FILE *f, const char *s);
-/* The printable form of a string for a terminal: control bytes as \xNN. */
-void iotv_term_str(FILE *f, const char *s);
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is not one. */
+size_t iotv_utf8_len(const unsigned char *s, size_t n);
+/* Terminal text has its own file, which every text output uses. */
+#include "term.h"
 
 #endif

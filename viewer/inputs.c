@@ -2,6 +2,7 @@
 #include "inputs.h"
 #include "cmds.h"
 #include "reader.h"
+#include "term.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,7 +42,8 @@ static int add_dir(struct iotv_inputs *in, size_t *cap, const char *dir) {
   struct dirent *de;
   size_t first = in->n;
   if (!d) {
-    fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+    iotv_term_printf(stderr, "%s: %s", dir, strerror(errno));
+    fputc('\n', stderr);
     in->failed = 1;
     return 0;
   }
@@ -58,7 +60,8 @@ static int add_dir(struct iotv_inputs *in, size_t *cap, const char *dir) {
   }
   closedir(d);
   if (in->n == first) {
-    fprintf(stderr, "%s: no *.trace files in this directory\n", dir);
+    iotv_term_printf(stderr, "%s: no *.trace files in this directory", dir);
+    fputc('\n', stderr);
     in->failed = 1;
   }
   /* readdir order is arbitrary; sorted, pid-named files come out in a stable order. */

@@ -12,33 +12,50 @@
 #include <unistd.h>
 
 #include "maps.h"
+#include "term.h"
 
 /* A damaged file could otherwise print one line per 1 KiB it skips. */
 #define MAX_WARNINGS 20
 /* No writer hands out chunks this large; a bigger size is garbage, not a chunk. */
 #define MAX_CHUNK_SIZE (1u << 30)
 
+/* The file name is anyone's choice and a message may quote the trace: both go out escaped. */
+static void say(FILE *f, const char *path, uint64_t off, const char *what) {
+  iotv_term_printf(f, "%s: offset 0x%llx: %s", path, (unsigned long long)off, what);
+  fputc('\n', f);
+}
+
 void iotv_trace_warn(struct iotv_trace *t, uint64_t off, const char *fmt, ...) {
   va_list ap;
+  char msg[1024];
   if (!t->warn)
     return;
   if (++t->warnings > MAX_WARNINGS) {
-    if (t->warnings == MAX_WARNINGS + 1)
-      fprintf(t->warn, "%s: further warnings suppressed\n", t->path);
+    if (t->warnings == MAX_WARNINGS + 1) {
+      iotv_term_printf(t->warn, "%s: further warnings suppressed", t->path);
+      fputc('\n', t->warn);
+    }
     return;
   }
-  fprintf(t->warn, "%s: offset 0x%llx: ", t->path, (unsigned long long)off);
   va_start(ap, fmt);
-  vfprintf(t->warn, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  fputc('\n', t->warn);
+  say(t->warn, t->path, off, msg);
 }
 
 /* Fatal problems are always printed, even when warnings are off, except for the fuzzer. */
 static int fail(struct iotv_trace *t, uint64_t off, const char *what) {
   if (t->warn)
-    fprintf(t->warn, "%s: offset 0x%llx: %s\n", t->path, (unsigned long long)off, what);
+    say(t->warn, t->path, off, what);
   return -1;
+}
+
+/* A problem with the file itself, before any offset means something. */
+static void file_problem(FILE *f, const char *path, const char *what) {
+  if (f) {
+    iotv_term_printf(f, "%s: %s", path, what);
+    fputc('\n', f);
+  }
 }
 
 static int check_header(struct iotv_trace *t) {
@@ -125,7 +142,7 @@ static int chunk_ok(const struct iotv_trace *t, uint64_t off, const struct iot_c
                : "bad chunk magic";
     return 0;
   }
-  if (c->type < IOT_CHUNK_EVENTS || c->type > IOT_CHUNK_MODULES) {
+  if (c->type < IOT_CHUNK_EVENTS || c->type > IOT_CHUNK_NOTES) {
     *why = "unknown chunk type";
     return 0;
   }
@@ -338,20 +355,18 @@ int iotv_trace_open(struct iotv_trace *t, const char *path, FILE *warn) {
   t->path = strdup(path);
   t->warn = warn;
   if (!t->path) {
-    if (warn)
-      fprintf(warn, "%s: out of memory\n", path);
+    file_problem(warn, path, "out of memory");
     return -1;
   }
-  t->fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO planted among the traces must not hang the viewer in open(). */
+  t->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (t->fd < 0 || fstat(t->fd, &st) < 0) {
-    if (warn)
-      fprintf(warn, "%s: %s\n", path, strerror(errno));
+    file_problem(warn, path, strerror(errno));
     iotv_trace_close(t);
     return -1;
   }
   if (!S_ISREG(st.st_mode)) {
-    if (warn)
-      fprintf(warn, "%s: not a regular file\n", path);
+    file_problem(warn, path, "not a regular file");
     iotv_trace_close(t);
     return -1;
   }
@@ -382,6 +397,9 @@ void iotv_trace_close(struct iotv_trace *t) {
   for (i = 0; i < t->nmodules; i++)
     free(t->modules[i].path);
   free(t->modules);
+  for (i = 0; i < t->nnotes; i++)
+    free(t->notes[i].text);
+  free(t->notes);
   for (i = 0; i < t->nmeta_bufs; i++)
     free(t->meta_bufs[i]);
   free(t->meta_bufs);

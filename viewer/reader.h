@@ -43,6 +43,12 @@ struct iotv_module {
   char *path;
 };
 
+/* A message of the shim, from a NOTES chunk; text is NUL-terminated and may hold any byte. */
+struct iotv_note {
+  uint64_t time_ns; /* since the file's anchor, 0 when said before the file existed */
+  char *text;
+};
+
 struct iotv_map;
 
 struct iotv_trace {
@@ -59,7 +65,7 @@ struct iotv_trace {
   unsigned bad_chunks;           /* chunks with an impossible size or payload */
   struct iotv_chunk_ref *chunks; /* events chunks */
   size_t nchunks;
-  struct iotv_chunk_ref *meta; /* stacks and modules chunks, in file order */
+  struct iotv_chunk_ref *meta; /* stacks, modules and notes chunks, in file order */
   size_t nmeta;
   struct iotv_thread *threads;
   size_t nthreads;
@@ -68,6 +74,8 @@ struct iotv_trace {
   size_t nmeta_bufs;
   struct iotv_module *modules;
   size_t nmodules;
+  struct iotv_note *notes; /* filled by iotv_trace_load_notes */
+  size_t nnotes;
   char **argv; /* the command line split at NULs */
   size_t argc;
   uint64_t unknown_calls; /* slots with a call id this viewer does not know */
@@ -87,6 +95,8 @@ void iotv_trace_warn(struct iotv_trace *t, uint64_t off, const char *fmt, ...)
 
 /* Parse the stacks and modules chunks (done on demand: most commands never need them). */
 void iotv_trace_load_sites(struct iotv_trace *t);
+/* Parse the notes chunks: what the shim said while this file was open, in file order. */
+void iotv_trace_load_notes(struct iotv_trace *t);
 const struct iotv_site *iotv_trace_site(const struct iotv_trace *t, uint32_t id);
 uint64_t iotv_site_ip(const struct iotv_site *s, uint32_t i);
 

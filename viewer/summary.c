@@ -14,6 +14,7 @@ static int summarize(const char *path, int json, int by_site, int *first) {
   int status = IOTV_EXIT_OK;
   if (iotv_trace_open(&t, path, stderr) < 0)
     return IOTV_EXIT_INPUT;
+  iotv_trace_load_notes(&t);
   memset(&p, 0, sizeof p);
   p.t = &t;
   p.s = iotv_stats_collect(&t, by_site);

@@ -118,7 +118,13 @@ void iotv_summary_json(FILE *f, const struct iotv_proc *p, int by_site) {
     call_json(f, iotv_call_name(c), &p->s->call[c], first);
     first = 0;
   }
-  fputs("}", f);
+  fputs("},\n   \"notes\":[", f);
+  for (i = 0; i < t->nnotes; i++) {
+    fprintf(f, "%s{\"time_ns\":%" PRIu64 ",\"text\":", i ? "," : "", t->notes[i].time_ns);
+    iotv_json_str(f, t->notes[i].text);
+    fputc('}', f);
+  }
+  fputs("]", f);
   if (by_site)
     sites_json(f, p);
   fputs("}", f);

@@ -115,6 +115,23 @@ static void total_row(FILE *f, const struct iotv_stats *s) {
   free(sum);
 }
 
+/* What the shim said while it traced (a full disk, a setting it ignored), with when. */
+static void notes_text(FILE *f, const struct iotv_trace *t) {
+  size_t i;
+  if (t->nnotes)
+    fprintf(f, "   shim notes:\n");
+  for (i = 0; i < t->nnotes; i++) {
+    char when[32];
+    if (t->notes[i].time_ns)
+      iotv_fmt_dur(when, sizeof when, t->notes[i].time_ns);
+    else
+      snprintf(when, sizeof when, "at start");
+    fprintf(f, "     %s: ", when);
+    iotv_term_str(f, t->notes[i].text);
+    fputc('\n', f);
+  }
+}
+
 static void header(FILE *f, const struct iotv_proc *p) {
   const struct iotv_trace *t = p->t;
   const struct iot_file_header *h = &t->hdr;
@@ -147,7 +164,9 @@ static void header(FILE *f, const struct iotv_proc *p) {
               : "measured",
           h->flags & IOT_HF_SPLIT ? "split into wait and copy" : "not split",
           h->flags & IOT_HF_STACKS ? "recorded" : "off");
-  fprintf(f, "   io model: %s: %s\n\n", p->model, p->evidence);
+  fprintf(f, "   io model: %s: %s\n", p->model, p->evidence);
+  notes_text(f, t);
+  fputc('\n', f);
 }
 
 static void sites_text(FILE *f, const struct iotv_proc *p) {

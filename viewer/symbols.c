@@ -99,7 +99,8 @@ static void load(struct elf_file *f, const char *path) {
   unsigned i, want;
   int fd;
   f->loaded = 1;
-  fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* The path comes from the trace: a FIFO or a device there must not block or be read. */
+  fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0)
     return;
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {

@@ -40,20 +40,19 @@ static unsigned terminal_width(void) {
   return 100;
 }
 
-static void label(char *buf, size_t len, const struct iotv_lane *l) {
-  snprintf(buf, len, "%u/%u %s", l->pid, l->tid, l->name);
+/* Labels come from the traced program (thread names): never send its control bytes raw. */
+static void label(char *buf, size_t len, uint32_t pid, uint32_t tid, const char *name) {
+  char raw[64];
+  snprintf(raw, sizeof raw, "%u/%u %s", pid, tid, name);
+  iotv_term_escape(buf, len, raw);
 }
 
 static void print_lane(const struct iotv_lanes *L, const struct iotv_lane *l, int lw, int color) {
-  char lab[64];
+  char lab[256];
   unsigned c;
   int prev = -3;
   uint64_t span = L->to - L->from;
-  label(lab, sizeof lab, l);
-  /* Labels come from the traced program (thread names): never send its control bytes raw. */
-  for (c = 0; lab[c]; c++)
-    if ((unsigned char)lab[c] < 0x20 || lab[c] == 0x7f)
-      lab[c] = '?';
+  label(lab, sizeof lab, l->pid, l->tid, l->name);
   printf("%-*.*s |", lw, lw, lab);
   for (c = 0; c < L->ncells; c++) {
     int k = iotv_lane_cell_kind(l, c), state;
@@ -146,9 +145,8 @@ static int draw(struct iotv_trace *tr, size_t n, const struct window *w, unsigne
   for (i = 0; i < n; i++) {
     size_t k;
     for (k = 0; k < tr[i].nthreads; k++) {
-      char lab[64];
-      snprintf(lab, sizeof lab, "%u/%u %s", tr[i].hdr.pid, tr[i].threads[k].tid,
-               tr[i].threads[k].name);
+      char lab[256];
+      label(lab, sizeof lab, tr[i].hdr.pid, tr[i].threads[k].tid, tr[i].threads[k].name);
       if ((int)strlen(lab) > lw)
         lw = (int)strlen(lab);
     }

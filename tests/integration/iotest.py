@@ -27,10 +27,16 @@ def check_eq(actual, expected, what):
 
 
 class Result:
-    def __init__(self, argv, rc, out, err, pid):
+    def __init__(self, argv, rc, out, err, pid, logged=""):
         self.argv, self.rc, self.out, self.err, self.pid = argv, rc, out, err, pid
+        self.logged = logged  # what the shim wrote into the run's IOTRACE_LOG
 
     def iotrace_lines(self):
+        """The shim's lines, wherever they went: stderr (only a terminal should get them) or the log."""
+        return [line for line in (self.err + self.logged).splitlines()
+                if line.startswith("iotrace:")]
+
+    def stderr_iotrace_lines(self):
         return [line for line in self.err.splitlines() if line.startswith("iotrace:")]
 
     def describe(self):
@@ -44,6 +50,7 @@ class Context:
         self.shim, self.viewer, self.bindir = shim, viewer, bindir
         self.srcdir = os.path.dirname(os.path.abspath(__file__))
         self.tmp = tempfile.mkdtemp(prefix="iotrace-integ-")
+        self.log_path = os.path.join(self.tmp, "shim.log")  # IOTRACE_LOG of traced runs
         self._mounts = []
 
     def close(self):
@@ -85,6 +92,7 @@ class Context:
                 del env[key]
         env["LD_PRELOAD"] = self.shim
         env["IOTRACE_OUTPUT"] = os.path.join(out_dir, "iotrace.%p.trace")
+        env["IOTRACE_LOG"] = self.log_path
         env["ASAN_OPTIONS"] = "verify_asan_link_order=0"  # in a sanitizer build the shim loads first
         env.update(extra or {})
         return env
@@ -96,6 +104,9 @@ class Context:
 
     def run(self, argv, env, timeout=RUN_TIMEOUT, cwd=None):
         """Runs argv to the end (or the timeout, a failure) in its own session; returns a Result."""
+        own_log = env.get("IOTRACE_LOG") == self.log_path
+        if own_log and os.path.exists(self.log_path):
+            os.unlink(self.log_path)  # each run's Result holds only its own lines
         proc = subprocess.Popen(argv, env=env, cwd=cwd or self.tmp, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True)
@@ -107,8 +118,12 @@ class Context:
             raise Failure(f"timed out after {timeout} s: {' '.join(argv)}\nstdout so far:\n"
                           f"{out.decode(errors='replace')}stderr so far:\n"
                           f"{err.decode(errors='replace')}")
+        logged = ""
+        if own_log and os.path.exists(self.log_path):
+            with open(self.log_path, errors="replace") as f:
+                logged = f.read()
         return Result(argv, proc.returncode, out.decode(errors="replace"),
-                      err.decode(errors="replace"), proc.pid)
+                      err.decode(errors="replace"), proc.pid, logged)
 
     def run_plain(self, argv, **kw):
         return self.run(argv, self.plain_env(), **kw)

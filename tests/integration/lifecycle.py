@@ -113,8 +113,11 @@ def compare_untraced(ctx, argv, traced):
 
 
 def one_iotrace_line(run):
+    """The shim said one line, in IOTRACE_LOG, and none into the program's stderr (a pipe)."""
+    check(not run.stderr_iotrace_lines(), f"the shim wrote into the program's stderr:\n{run.err}")
     lines = run.iotrace_lines()
-    check(len(lines) == 1, f"expected one 'iotrace:' line on stderr, got {len(lines)}:\n{run.err}")
+    check(len(lines) == 1, f"expected one 'iotrace:' line in IOTRACE_LOG, got {len(lines)}:\n"
+          f"{run.logged}")
 
 
 def full_disk(ctx):

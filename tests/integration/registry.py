@@ -7,6 +7,8 @@ import blocked
 import counts
 import lifecycle
 import robust_process
+import robust_messages
+import robust_sites
 import same
 import servers
 from iotest import Context, Failure
@@ -69,6 +71,13 @@ TESTS["robust.exec_small_stack"] = robust_process.exec_small_stack
 for how in ("fork", "clone"):
     TESTS[f"robust.sandboxed_child.{how}"] = (
         lambda ctx, h=how: robust_process.sandboxed_child(ctx, h))
+# R. Robustness (issue 10): the shim's messages and call sites in hostile conditions.
+TESTS["robust.messages_stderr_socket"] = robust_messages.stderr_socket
+TESTS["robust.messages_log_file"] = robust_messages.log_file
+TESTS["robust.messages_log_hostile"] = robust_messages.log_hostile
+TESTS["robust.messages_terminal"] = robust_messages.terminal
+TESTS["robust.messages_notes"] = robust_messages.notes
+TESTS["robust.sites_many_mappings"] = robust_sites.many_mappings
 
 # F. python3 from Debian as the traced program.
 TESTS["python.select_server"] = servers.select_server

@@ -66,11 +66,24 @@ def raise_fd_limit(want):
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
+def log_lines(path, since=0):
+    if not path or not os.path.exists(path):
+        return []
+    with open(path, "rb") as f:
+        f.seek(since)
+        return [ln for ln in f.read().decode(errors="replace").splitlines()
+                if ln.startswith("iotrace:")]
+
+
 class Server:
     """A started program in its own session; output goes to files so it can never block on a pipe."""
 
     def __init__(self, ctx, argv, env, cwd, name):
         self.argv = argv
+        # The shim's lines go to IOTRACE_LOG (fd 2 is a file here, not a terminal): from here on.
+        self.log_path = env.get("IOTRACE_LOG")
+        self.log_from = os.path.getsize(self.log_path) if self.log_path and os.path.exists(
+            self.log_path) else 0
         self.out_path = os.path.join(ctx.tmp, f"{name}.{len(ctx.servers)}.out")
         self.err_path = os.path.join(ctx.tmp, f"{name}.{len(ctx.servers)}.err")
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
@@ -86,8 +99,13 @@ class Server:
         with open(self.err_path, "rb") as f:
             return f.read().decode(errors="replace")
 
-    def iotrace_lines(self):
+    def stderr_iotrace_lines(self):
         return [line for line in self.stderr().splitlines() if line.startswith("iotrace:")]
+
+    def iotrace_lines(self):
+        """The shim's lines, wherever they went: the program's stderr (never, unless a terminal)
+        or IOTRACE_LOG since this server started."""
+        return self.stderr_iotrace_lines() + log_lines(self.log_path, self.log_from)
 
     def first_line(self, timeout=20):
         """The first whole line the program printed on stdout (servers print their port there)."""
@@ -131,6 +149,7 @@ class Context:
         self.bindir, self.examples = args.bin, args.examples
         self.srcdir = os.path.dirname(os.path.abspath(__file__))
         self.tmp = tempfile.mkdtemp(prefix="iotrace-servers-")
+        self.shim_log = os.path.join(self.tmp, "shim.log")  # IOTRACE_LOG of every traced run
         os.chmod(self.tmp, 0o755)  # servers that drop privileges (nginx workers) must get in
         self.servers = []
         self.strays = []  # pids of processes that left their session (daemons), killed at close
@@ -206,9 +225,14 @@ class Context:
         env["LD_PRELOAD"] = self.shim
         if out_dir is not None:
             env["IOTRACE_OUTPUT"] = os.path.join(out_dir, "iotrace.%p.trace")
+        env["IOTRACE_LOG"] = self.shim_log
         env["ASAN_OPTIONS"] = "verify_asan_link_order=0"  # a sanitizer build preloads the shim first
         env.update(extra or {})
         return env
+
+    def shim_log_lines(self, since=0):
+        """The lines the shim wrote into IOTRACE_LOG, from byte offset since."""
+        return log_lines(self.shim_log, since)
 
     def start(self, argv, env, name="server", cwd=None):
         server = Server(self, argv, env, cwd or self.tmp, name)
@@ -305,7 +329,9 @@ def reads_with_data(events, pids=None):
 
 
 def one_iotrace_line(server, what):
+    check(not server.stderr_iotrace_lines(),
+          f"{what}: the shim wrote into the program's stderr:\n{server.stderr()[-3000:]}")
     lines = server.iotrace_lines()
-    check(len(lines) == 1, f"{what}: expected one 'iotrace:' line on stderr, got {len(lines)}:\n"
-          f"{server.stderr()[-3000:]}")
+    check(len(lines) == 1, f"{what}: expected one 'iotrace:' line in IOTRACE_LOG, got "
+          f"{len(lines)}:\n" + "\n".join(lines[-20:]))
     return lines[0]

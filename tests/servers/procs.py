@@ -26,8 +26,8 @@ def daemon(ctx, raw=False):
     argv = [ctx.helper("daemon_echo"), str(port)] + (["--raw"] if raw else [])
     rc, out, err = ctx.run(argv, ctx.traced_env(None), cwd=start_dir)
     check(rc == 0, f"daemon_echo exit {rc}: {err}")
-    check(not [ln for ln in err.splitlines() if ln.startswith("iotrace:")],
-          f"the shim complained:\n{err}")
+    said = [ln for ln in err.splitlines() if ln.startswith("iotrace:")] + ctx.shim_log_lines()
+    check(not said, "the shim complained:\n" + "\n".join(said))
     # The daemon, to be killed whatever happens next; the middle child (still in the start
     # directory) may not have exited yet.
     ctx.strays += [p for p in ctx.find_processes(argv) if cwd_of(p) == "/"]

@@ -13,7 +13,7 @@ PROCESS_KEYS = {
     "torn_slots": int, "dropped_events": int, "closed": bool, "execed": bool, "full": bool,
     "truncated": bool,
     "damaged_ranges": int, "stacks": bool, "split": bool, "blocked_measured": bool,
-    "model": dict, "calls": dict,
+    "model": dict, "calls": dict, "notes": list,
 }
 CALL_KEYS = [
     "count", "blocked", "would_block", "errors", "time_ns", "mean_ns", "p50_ns", "p99_ns",
