@@ -14,7 +14,7 @@
 
 /* Saved at start: the program may change its environment before it execs. */
 static const char *const iot_carried[] = {"IOTRACE_OUTPUT", "IOTRACE_STACK", "IOTRACE_SPLIT",
-                                          "IOTRACE_MAX_SIZE", "IOTRACE_RAW_SYSCALLS"};
+                                          "IOTRACE_MAX_SIZE", "IOTRACE_RAW_SYSCALLS", "IOTRACE_LOG"};
 #define IOT_NCARRIED (sizeof iot_carried / sizeof iot_carried[0])
 static char iot_saved_env[IOT_NCARRIED][4400];
 

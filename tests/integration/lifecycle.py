@@ -56,6 +56,18 @@ def exec_self(ctx, strip_env):
                  f"(execed, closed) of the image with exec_seq={p.get('exec_seq')}")
 
 
+
+def exec_log(ctx):
+    """IOTRACE_LOG reaches the new image even when the program execs with an empty environment:
+    each image says once that IOTRACE_STACK is not a number, in the log, never on stderr."""
+    out_dir = ctx.new_dir("out")
+    run = ctx.run_traced([ctx.program("sc_exec"), "strip-env"], out_dir, {"IOTRACE_STACK": "x"})
+    check(run.rc == 0, run.describe())
+    said = [l for l in run.logged.splitlines() if "IOTRACE_STACK is not a number" in l]
+    check_eq(len(said), 2, f"log lines about IOTRACE_STACK, one per image: {run.logged!r}")
+    check("iotrace:" not in run.err, f"the shim wrote on the program's stderr: {run.err!r}")
+
+
 def threads(ctx):
     p, _ = traced_load(ctx, "sc_threads", [8, 1000])
     check_eq(call(p, "recv")["count"], 8000, "recvs of 8 threads x 1000")

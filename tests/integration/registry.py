@@ -50,6 +50,7 @@ TESTS["blocked.split_phases"] = blocked.split_phases
 TESTS["life.fork"] = lifecycle.fork
 TESTS["life.exec"] = lambda ctx: lifecycle.exec_self(ctx, strip_env=False)
 TESTS["life.exec_without_preload_env"] = lambda ctx: lifecycle.exec_self(ctx, strip_env=True)
+TESTS["life.exec_log_without_env"] = lifecycle.exec_log
 TESTS["life.threads"] = lifecycle.threads
 TESTS["life.vfork_exec"] = lambda ctx: lifecycle.spawn(ctx, "vfork")
 TESTS["life.posix_spawn"] = lambda ctx: lifecycle.spawn(ctx, "posix_spawn")
