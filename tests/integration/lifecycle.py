@@ -61,7 +61,7 @@ def exec_log(ctx):
     """IOTRACE_LOG reaches the new image even when the program execs with an empty environment:
     each image says once that IOTRACE_STACK is not a number, in the log, never on stderr."""
     out_dir = ctx.new_dir("out")
-    run = ctx.run_traced([ctx.program("sc_exec"), "strip-env"], out_dir, {"IOTRACE_STACK": "x"})
+    run = ctx.run_traced([ctx.program("sc_exec"), "empty-env"], out_dir, {"IOTRACE_STACK": "x"})
     check(run.rc == 0, run.describe())
     said = [l for l in run.logged.splitlines() if "IOTRACE_STACK is not a number" in l]
     check_eq(len(said), 2, f"log lines about IOTRACE_STACK, one per image: {run.logged!r}")

@@ -35,10 +35,12 @@ int main(int argc, char **argv) {
     return sc_failures();
   }
   int strip = argc == 2 && strcmp(argv[1], "strip-env") == 0;
+  int empty = argc == 2 && strcmp(argv[1], "empty-env") == 0; /* nothing at all, as su - does */
+  static char *nothing[] = {NULL};
   sc_expect(recv_n(2) == 2, "first image");
   sc_say("first image pid %d", (int)getpid());
   char *args[] = {argv[0], "second", NULL};
-  execve("/proc/self/exe", args, strip ? without_preload() : environ);
+  execve("/proc/self/exe", args, empty ? nothing : strip ? without_preload() : environ);
   sc_say("execve failed");
   return 1;
 }
