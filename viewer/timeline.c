@@ -91,7 +91,8 @@ static void print_axis(const struct iotv_lanes *L, int lw, uint64_t origin) {
     int n;
     if (c < next)
       continue;
-    iotv_fmt_dur(t, sizeof t, L->from - origin + (uint64_t)((__uint128_t)span * c / L->ncells));
+    iotv_fmt_tick(t, sizeof t, L->from - origin + (uint64_t)((__uint128_t)span * c / L->ncells),
+                  (uint64_t)((__uint128_t)span * 10 / L->ncells));
     n = (int)strlen(t);
     if (c + n > L->ncells)
       break;
@@ -166,7 +167,8 @@ static int draw(struct iotv_trace *tr, size_t n, const struct window *w, unsigne
       return IOTV_EXIT_INPUT;
     }
   printf("timeline %s .. %s of %s, one column = %s, %zu lane%s, t=0 at %s\n",
-         iotv_fmt_dur(a, sizeof a, from - start), iotv_fmt_dur(b, sizeof b, to - start),
+         iotv_fmt_tick(a, sizeof a, from - start, to - from),
+         iotv_fmt_tick(b, sizeof b, to - start, to - from),
          iotv_fmt_dur(c, sizeof c, end - start), iotv_fmt_dur(d, sizeof d, (to - from) / L.ncells),
          nl, nl == 1 ? "" : "s",
          iotv_fmt_wallclock(wall, sizeof wall,
