@@ -13,7 +13,7 @@ void iotv_export_csv(FILE *f, struct iotv_trace *tr, size_t n, uint64_t base) {
   for (i = 0; i < n; i++) {
     struct iotv_trace *t = &tr[i];
     /* start_ns is from the earliest file's anchor, so rows of several files sort together. */
-    uint64_t shift = t->hdr.mono_anchor_ns - base;
+    uint64_t shift = t->anchor_ns - base;
     for (k = 0; k < t->nthreads; k++) {
       struct iotv_cursor c;
       const struct iot_event *e;

@@ -2,6 +2,7 @@
  */
 #include "lanes.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +22,8 @@ void iotv_trace_span(struct iotv_trace *t, uint64_t *start, uint64_t *end) {
           d = e->start_ns + iot_event_dur_ns(e);
     }
   }
-  *start = t->hdr.mono_anchor_ns;
-  *end = t->hdr.mono_anchor_ns + d;
+  *start = t->anchor_ns;
+  *end = t->anchor_ns + d;
 }
 
 void iotv_lanes_init(struct iotv_lanes *l, uint64_t from, uint64_t to, unsigned ncells) {
@@ -76,7 +77,7 @@ static void fill_lane(struct iotv_lanes *l, struct iotv_lane *lane, struct iotv_
   struct read_mark rd = {0};
   struct read_mark recent[RECENT_PHASES];
   unsigned nrecent = 0, i;
-  uint64_t base = t->hdr.mono_anchor_ns;
+  uint64_t base = t->anchor_ns;
   iotv_cursor_init(&c, t, thread);
   while ((e = iotv_cursor_next(&c, NULL)) != NULL) {
     uint64_t s = base + e->start_ns, end = s + iot_event_dur_ns(e);
@@ -120,6 +121,7 @@ int iotv_lanes_add(struct iotv_lanes *l, struct iotv_trace *t) {
     struct iotv_lane *lane = &l->lane[l->n];
     memset(lane, 0, sizeof *lane);
     lane->pid = t->hdr.pid;
+    lane->host = l->show_host ? t->hdr.host : NULL;
     lane->tid = t->threads[i].tid;
     memcpy(lane->name, t->threads[i].name, sizeof lane->name);
     lane->cell_ns = (l->to - l->from) / l->ncells;
@@ -134,6 +136,14 @@ int iotv_lanes_add(struct iotv_lanes *l, struct iotv_trace *t) {
     fill_lane(l, lane, t, i);
   }
   return 0;
+}
+
+void iotv_lane_label(char *buf, size_t len, const char *host, uint32_t pid, uint32_t tid,
+                     const char *name) {
+  if (host)
+    snprintf(buf, len, "%s: %u/%u %s", host, pid, tid, name);
+  else
+    snprintf(buf, len, "%u/%u %s", pid, tid, name);
 }
 
 void iotv_lanes_free(struct iotv_lanes *l) {

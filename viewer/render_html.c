@@ -21,8 +21,9 @@ static int page_kind(const struct iot_event *e) {
 
 static void lane_head(FILE *f, const struct iotv_scene *sc, size_t proc, uint32_t tid,
                       const char *name, const struct iotv_lane_cost *cost, int comma) {
-  char lab[64];
-  snprintf(lab, sizeof lab, "%u/%u %s", sc->tr[proc].hdr.pid, tid, name);
+  char lab[160];
+  iotv_lane_label(lab, sizeof lab, sc->show_host ? sc->tr[proc].hdr.host : NULL,
+                  sc->tr[proc].hdr.pid, tid, name);
   fprintf(f, "%s\n{\"label\":", comma ? "," : "");
   iotv_json_str(f, lab);
   fprintf(f, ",\"proc\":%zu,\"first\":%" PRIu64 ",\"last\":%" PRIu64 ",\"cost\":", proc,
@@ -42,7 +43,7 @@ static void raw_lanes(FILE *f, const struct iotv_scene *sc) {
       struct iotv_cursor c;
       struct iotv_lane_cost cost;
       const struct iot_event *e;
-      uint64_t base = t->hdr.mono_anchor_ns;
+      uint64_t base = t->anchor_ns;
       int n = 0;
       /* The figures first, so the lane header can come before its events. */
       iotv_lane_cost(&cost, t, k, NULL);
@@ -178,7 +179,7 @@ int iotv_render_html(FILE *f, const struct iotv_scene *sc) {
       title, sizeof title, "iotrace: %zu process%s, %s from %s%s", sc->n, sc->n == 1 ? "" : "es",
       iotv_fmt_dur(dur, sizeof dur, sc->end - sc->start),
       iotv_fmt_wallclock(when, sizeof when,
-                         sc->tr[0].hdr.real_anchor_ns - (sc->tr[0].hdr.mono_anchor_ns - sc->start)),
+                         sc->tr[0].hdr.real_anchor_ns - (sc->tr[0].anchor_ns - sc->start)),
       binned ? " (binned: too many events to show one by one)" : "");
   fputs(iotv_page_head, f);
   fputs("{\"title\":", f);

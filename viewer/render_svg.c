@@ -48,8 +48,8 @@ static void cost_bars(FILE *f, const double *scanned, double most, unsigned y) {
 
 static void lane_text(FILE *f, const struct iotv_lane *l, const struct iotv_lane_cost *cost,
                       unsigned y) {
-  char lab[64], n[32];
-  snprintf(lab, sizeof lab, "%u/%u %s", l->pid, l->tid, l->name);
+  char lab[160], n[32];
+  iotv_lane_label(lab, sizeof lab, l->host, l->pid, l->tid, l->name);
   fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">", LABEL_W - 8, y + ROW_H - 7);
   /* Thread names come from the traced program: escaped like any other untrusted text. */
   iotv_xml_str(f, lab);

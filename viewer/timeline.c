@@ -8,10 +8,12 @@
 #include "cmds.h"
 #include "fmt.h"
 #include "inputs.h"
+#include "align.h"
 #include "lanes.h"
 #include "timespec.h"
 
 #define LABEL_MAX 28
+#define HOST_MAX 16 /* more room for labels that start with their host */
 
 /* The glyph, ANSI colour and legend text of each kind; idle and outside come after the kinds. */
 static const struct {
@@ -40,16 +42,13 @@ static unsigned terminal_width(void) {
   return 100;
 }
 
-static void label(char *buf, size_t len, const struct iotv_lane *l) {
-  snprintf(buf, len, "%u/%u %s", l->pid, l->tid, l->name);
-}
 
 static void print_lane(const struct iotv_lanes *L, const struct iotv_lane *l, int lw, int color) {
-  char lab[64];
+  char lab[160];
   unsigned c;
   int prev = -3;
   uint64_t span = L->to - L->from;
-  label(lab, sizeof lab, l);
+  iotv_lane_label(lab, sizeof lab, l->host, l->pid, l->tid, l->name);
   /* Labels come from the traced program (thread names): never send its control bytes raw. */
   for (c = 0; lab[c]; c++)
     if ((unsigned char)lab[c] < 0x20 || lab[c] == 0x7f)
@@ -122,7 +121,8 @@ struct window {
 };
 
 static int draw(struct iotv_trace *tr, size_t n, const struct window *w, unsigned width,
-                int color) {
+                int color, const struct iotv_alignment *al) {
+  int show_host = iotv_align_show_host(al);
   struct iotv_lanes L;
   uint64_t start = UINT64_MAX, end = 0, from, to;
   size_t i, nl = 0;
@@ -147,32 +147,34 @@ static int draw(struct iotv_trace *tr, size_t n, const struct window *w, unsigne
   for (i = 0; i < n; i++) {
     size_t k;
     for (k = 0; k < tr[i].nthreads; k++) {
-      char lab[64];
-      snprintf(lab, sizeof lab, "%u/%u %s", tr[i].hdr.pid, tr[i].threads[k].tid,
-               tr[i].threads[k].name);
+      char lab[160];
+      iotv_lane_label(lab, sizeof lab, show_host ? tr[i].hdr.host : NULL, tr[i].hdr.pid,
+                      tr[i].threads[k].tid, tr[i].threads[k].name);
       if ((int)strlen(lab) > lw)
         lw = (int)strlen(lab);
     }
   }
-  if (lw > LABEL_MAX)
-    lw = LABEL_MAX;
+  if (lw > LABEL_MAX + (show_host ? HOST_MAX : 0))
+    lw = LABEL_MAX + (show_host ? HOST_MAX : 0);
   cells = (int)width - lw - 3;
   if (cells < 10)
     cells = 10;
   iotv_lanes_init(&L, from, to, (unsigned)cells);
+  L.show_host = show_host;
   for (i = 0; i < n; i++)
     if (iotv_lanes_add(&L, &tr[i]) < 0) {
       fprintf(stderr, "iotrace timeline: out of memory\n");
       iotv_lanes_free(&L);
       return IOTV_EXIT_INPUT;
     }
-  printf("timeline %s .. %s of %s, one column = %s, %zu lane%s, t=0 at %s\n",
+  printf("timeline %s .. %s of %s, one column = %s, %zu lane%s, t=0 at %s%s\n",
          iotv_fmt_tick(a, sizeof a, from - start, to - from),
          iotv_fmt_tick(b, sizeof b, to - start, to - from),
          iotv_fmt_dur(c, sizeof c, end - start), iotv_fmt_dur(d, sizeof d, (to - from) / L.ncells),
          nl, nl == 1 ? "" : "s",
          iotv_fmt_wallclock(wall, sizeof wall,
-                            tr[0].hdr.real_anchor_ns - (tr[0].hdr.mono_anchor_ns - start)));
+                            tr[0].hdr.real_anchor_ns - (tr[0].anchor_ns - start)),
+         al->used == IOTV_CLOCK_WALL ? ", placed by wall clock" : "");
   print_axis(&L, lw, start);
   for (i = 0; i < L.n; i++)
     print_lane(&L, &L.lane[i], lw, color);
@@ -182,11 +184,14 @@ static int draw(struct iotv_trace *tr, size_t n, const struct window *w, unsigne
 }
 
 int iotv_cmd_timeline(int argc, char **argv) {
-  enum { FROM = 256, TO, WIDTH, COLOR, NOCOLOR };
+  enum { FROM = 256, TO, WIDTH, COLOR, NOCOLOR, CLOCK };
   static const struct option opts[] = {
       {"from", required_argument, NULL, FROM},   {"to", required_argument, NULL, TO},
       {"width", required_argument, NULL, WIDTH}, {"color", no_argument, NULL, COLOR},
-      {"no-color", no_argument, NULL, NOCOLOR},  {NULL, 0, NULL, 0}};
+      {"no-color", no_argument, NULL, NOCOLOR},  {"clock", required_argument, NULL, CLOCK},
+      {NULL, 0, NULL, 0}};
+  enum iotv_clock clock = IOTV_CLOCK_AUTO;
+  struct iotv_alignment al;
   struct window w = {0, 0, 0, 0};
   struct iotv_trace *tr;
   unsigned width = 0;
@@ -212,6 +217,10 @@ int iotv_cmd_timeline(int argc, char **argv) {
     case NOCOLOR:
       color = 0;
       break;
+    case CLOCK:
+      if (iotv_clock_parse(optarg, &clock) < 0)
+        return iotv_usage_error("timeline", "--clock takes auto, mono or wall");
+      break;
     default:
       return iotv_usage_error("timeline", "unknown option");
     }
@@ -221,8 +230,10 @@ int iotv_cmd_timeline(int argc, char **argv) {
   tr = iotv_open_traces(argc - optind, argv + optind, &n, &status);
   if (!tr)
     return IOTV_EXIT_INPUT;
+  iotv_align(tr, n, clock, &al);
+  iotv_align_note("timeline", &al);
   if (n > 0) {
-    int r = draw(tr, n, &w, width ? width : terminal_width(), color);
+    int r = draw(tr, n, &w, width ? width : terminal_width(), color, &al);
     if (r > status)
       status = r;
   }

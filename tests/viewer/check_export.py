@@ -118,10 +118,89 @@ def check_csv(a):
     expect(",\"'=cmd|' /C calc'\"," in out, "formula not defused")
 
 
+def check_categories(a):
+    """One category for slices and arrows (Chromium binds flows within one), and one on metadata."""
+    path, _ = gen(a, "export-cat", "--model", "epoll-et", "--events", "200")
+    ev = json.loads(export(a, "chrome", path))["traceEvents"]
+    cats = {e["ph"]: set() for e in ev}
+    for e in ev:
+        cats[e["ph"]].add(e.get("cat"))
+    expect(cats["X"] == cats["s"] == cats["f"] and len(cats["X"]) == 1,
+           "slices and flows in different categories: %r" % cats)
+    expect(None not in cats["M"], "a metadata event without a category")
+    expect(all("kind" in e["args"] for e in ev if e["ph"] == "X"), "a slice without its kind")
+
+
+# Two hosts whose monotonic clocks are 5 hours apart and whose wall clocks 4.6 s apart.
+HOST_A = ["--pid", "100", "--host", "hosta", "--mono-anchor", "1000000000000",
+          "--real-anchor", "1795000000000000000"]
+HOST_B = ["--pid", "100", "--host", "hostb", "--mono-anchor", "19000000000000",
+          "--real-anchor", "1795000004600000000"]
+
+
+def check_hosts(a):
+    """Files from two hosts: placed by wall clock, each its own track, hosts named."""
+    pa, _ = gen(a, "host-a", "--model", "epoll-lt", "--events", "100", *HOST_A)
+    pb, _ = gen(a, "host-b", "--model", "epoll-lt", "--events", "100", *HOST_B)
+    ev = json.loads(export(a, "chrome", pa, pb))["traceEvents"]
+    first = {}
+    for e in ev:
+        if e["ph"] == "X":
+            first[e["pid"]] = min(first.get(e["pid"], e["ts"]), e["ts"])
+    expect(len(first) == 2, "two files with pid 100 share a track: pids %r" % sorted(first))
+    if len(first) == 2:
+        gap = max(first.values()) - min(first.values())
+        expect(4.5e6 < gap < 4.7e6, "second host starts %.0f us after the first, not 4.6 s" % gap)
+    procs = [e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "process_name"]
+    expect(len(procs) == 2 and procs[0].startswith("hosta: ") and procs[1].startswith("hostb: ")
+           and all("pid 100" in p for p in procs), "process names %r" % procs)
+    tids = {(e["pid"], e["tid"]) for e in ev if e["ph"] == "X"}
+    expect(len({t for _, t in tids}) == len(tids), "a tid shared by two tracks: %r" % tids)
+    rows = list(csv.reader(io.StringIO(export(a, "csv", pa, pb).decode("utf-8"), newline="")))
+    col = rows[0].index("start_ns")
+    starts = {}
+    for r in rows[1:]:
+        starts[r[0]] = min(starts.get(r[0], int(r[col])), int(r[col]))
+    expect(len(starts) == 2 and 4.5e9 < max(starts.values()) - min(starts.values()) < 4.7e9,
+           "csv start times %r" % starts)
+    r = subprocess.run([a.viewer, "timeline", "--width", "80", pa, pb], capture_output=True,
+                       text=True)
+    expect(r.returncode == 0 and "placed by wall clock" in r.stdout and "of 4.6" in r.stdout,
+           "timeline of two hosts: %r" % r.stdout[:200])
+    expect("wall clock" in r.stderr, "the timeline did not say how it placed the files")
+    expect("hosta: 100/" in r.stdout and "hostb: 100/" in r.stdout, "lanes without hosts")
+    r = subprocess.run([a.viewer, "timeline", "--clock", "mono", "--width", "80", pa, pb],
+                       capture_output=True, text=True)
+    expect(r.returncode == 0 and "of 18000" in r.stdout, "--clock mono: %r" % r.stdout[:200])
+    # One host: the monotonic clock, no host in the labels.
+    r = subprocess.run([a.viewer, "timeline", "--width", "80", pa], capture_output=True, text=True)
+    expect("placed by wall clock" not in r.stdout and "hosta:" not in r.stdout and not r.stderr,
+           "one host: %r %r" % (r.stdout[:200], r.stderr))
+    r = subprocess.run([a.viewer, "export", "--format", "csv", "--clock", "sideways", "-o", "-",
+                        pa], capture_output=True, text=True)
+    expect(r.returncode == 1 and "--clock" in r.stderr, "a bad --clock: %r" % r.stderr)
+
+
+def check_exec_images(a):
+    """The same pid before and after exec: two tracks, one process name each."""
+    p0, _ = gen(a, "img-0", "--model", "poll", "--events", "50", "--pid", "77", "--execed")
+    p1, _ = gen(a, "img-1", "--model", "poll", "--events", "50", "--pid", "77", "--exec-seq", "1")
+    ev = json.loads(export(a, "chrome", p0, p1))["traceEvents"]
+    names = {}
+    for e in ev:
+        if e["ph"] == "M" and e["name"] == "process_name":
+            names.setdefault(e["pid"], []).append(e["args"]["name"])
+    expect(len(names) == 2 and all(len(v) == 1 for v in names.values()),
+           "process names per track: %r" % names)
+
+
 def main():
     a = vtest.parse_args(__doc__)
     check_chrome(a)
     check_csv(a)
+    check_categories(a)
+    check_hosts(a)
+    check_exec_images(a)
     return checks.done()
 
 
