@@ -118,12 +118,12 @@ static void flows(FILE *f, uint32_t pid, uint32_t tid, const struct iot_event *e
   fs->left--;
   fprintf(f,
           ",\n{\"ph\":\"s\",\"pid\":%u,\"tid\":%u,\"id\":%" PRIu64
-          ",\"name\":\"ready\",\"cat\":\"" CATEGORY "\"",
+          ",\"name\":\"ready\",\"cat\":\"" CATEGORY "\",\"args\":{}",
           pid, tid, *next_id);
   us(f, "ts", fs->ts);
   fprintf(f,
           "},\n{\"ph\":\"f\",\"bp\":\"e\",\"pid\":%u,\"tid\":%u,\"id\":%" PRIu64
-          ",\"name\":\"ready\",\"cat\":\"" CATEGORY "\"",
+          ",\"name\":\"ready\",\"cat\":\"" CATEGORY "\",\"args\":{}",
           pid, tid, *next_id);
   us(f, "ts", ts);
   fputs("}", f);
