@@ -111,6 +111,20 @@ def check_csv(a):
         counts[r[5]] = counts.get(r[5], 0) + 1
     want = {k: v["count"] for k, v in exp["calls"].items()}
     expect(counts == want, "per-call rows %r, generator %r" % (counts, want))
+    # Rows come in start order within a file, reads before the phases recorded inside them.
+    path3, exp3 = gen(a, "export-order", "--model", "tpc", "--split", "--phases-first",
+                      "--events", "300", "--threads", "4")
+    out = export(a, "csv", path3).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    col = rows[0].index("start_ns")
+    starts = [int(r[col]) for r in rows[1:]]
+    expect(len(starts) == exp3["events"], "%d rows, %d events" % (len(starts), exp3["events"]))
+    expect(starts == sorted(starts), "rows out of start order in one file")
+    # Every string field is quoted, as documented: file, thread, call and kind.
+    raw = out.splitlines()[1].split(",")
+    quoted = [i for i, v in enumerate(raw) if v.startswith('"') and v.endswith('"')]
+    names = [rows[0][i] for i in quoted]
+    expect(names == ["file", "thread", "call", "kind"], "quoted fields: %r" % names)
     # A formula-looking field is defused for spreadsheets.
     path2, _ = gen(a, "export-formula", "--model", "poll", "--events", "20",
                    "--thread-name", "=cmd|' /C calc'!A0")
