@@ -7,6 +7,7 @@
 #include "export.h"
 #include "fmt.h"
 #include "model.h"
+#include "nested.h"
 
 /* Readiness arrows still open on a thread: the reads a multiplexer call may have announced. */
 struct flow_state {
@@ -142,12 +143,12 @@ void iotv_export_chrome(FILE *f, struct iotv_trace *tr, size_t n, uint64_t base)
     uint64_t shift = t->anchor_ns - base;
     uint32_t moved = track_shift(tr, i), pid = t->hdr.pid + moved;
     for (k = 0; k < t->nthreads; k++) {
-      struct iotv_cursor c;
+      struct iotv_nested c;
       struct flow_state fs;
       const struct iot_event *e;
       memset(&fs, 0, sizeof fs);
-      iotv_cursor_init(&c, t, k);
-      while ((e = iotv_cursor_next(&c, NULL)) != NULL) {
+      iotv_nested_init(&c, t, k);
+      while ((e = iotv_nested_next(&c, NULL)) != NULL) {
         uint64_t ts = e->start_ns + shift;
         slice(f, t, pid, t->threads[k].tid + moved, e, ts);
         flows(f, pid, t->threads[k].tid + moved, e, ts, &fs, &next_id);

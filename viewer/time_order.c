@@ -1,5 +1,6 @@
 /* A file's events across all its threads in start order: a merge of the per-thread cursors. */
 #include "time_order.h"
+#include "nested.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ struct pending {
 };
 
 struct stream {
-  struct iotv_cursor c;
+  struct iotv_nested c;
   struct pending win[IOTV_REORDER_WINDOW]; /* sorted by start, earliest first */
   unsigned first, n;
   int done;
@@ -38,7 +39,7 @@ static void fill(struct stream *s) {
   s->first = 0;
   while (!s->done && s->n < IOTV_REORDER_WINDOW) {
     unsigned i;
-    if ((e = iotv_cursor_next(&s->c, &site)) == NULL) {
+    if ((e = iotv_nested_next(&s->c, &site)) == NULL) {
       s->done = 1;
       break;
     }
@@ -81,7 +82,7 @@ struct iotv_time_order *iotv_time_order_new(struct iotv_trace *t) {
     return NULL;
   }
   for (k = 0; k < t->nthreads; k++) {
-    iotv_cursor_init(&o->s[k].c, t, k);
+    iotv_nested_init(&o->s[k].c, t, k);
     fill(&o->s[k]);
     if (o->s[k].n)
       o->heap[o->nheap++] = k;

@@ -96,6 +96,44 @@ def check_chrome(a):
     expect(ready - 8 <= len(starts) <= ready, "%d flows for %d ready fds" % (len(starts), ready))
 
 
+def phases_outside(slices):
+    """Phases (tid, name, ts, dur, fd tuples in thread order) that lie in no read of their thread
+    on their fd; a thread's last two events may be phases whose read was never written."""
+    by = {}
+    for sl in slices:
+        by.setdefault(sl[0], []).append(sl)
+    bad = []
+    for evs in by.values():
+        reads = [e for e in evs if e[1] not in ("wait", "copy")]
+        for e in evs[:-2]:
+            if e[1] in ("wait", "copy") and not any(
+                    r[2] <= e[2] and e[2] + e[3] <= r[2] + r[3] and r[4] == e[4] for r in reads):
+                bad.append(e)
+    return bad
+
+
+def check_nesting(a):
+    """Reads long enough to be stored in microseconds still hold their phases, in both exports
+    and whichever order the phases were written in."""
+    for order in (["--phases-first"], []):
+        path, _ = gen(a, "export-nest", "--model", "tpc", "--split", "--units", "--events", "400",
+                      "--threads", "3", *order)
+        ev = json.loads(export(a, "chrome", path))["traceEvents"]
+        # Integer ns, so that the comparison is exact.
+        sl = [(e["tid"], e["name"], round(e["ts"] * 1000), round(e["dur"] * 1000), e["args"]["fd"])
+              for e in ev if e["ph"] == "X"]
+        bad = phases_outside(sl)
+        expect(not bad, "chrome %s: %d phases leave their read, e.g. %r" % (order, len(bad),
+                                                                           bad[:2]))
+        rows = list(csv.reader(io.StringIO(export(a, "csv", path).decode("utf-8"), newline="")))
+        h = rows[0]
+        ti, ci, si, di, fi = (h.index(c) for c in ("tid", "call", "start_ns", "dur_ns", "fd"))
+        sl = [(r[ti], r[ci], int(r[si]), int(r[di]), r[fi]) for r in rows[1:]]
+        sl.sort(key=lambda x: (x[0], x[2]))
+        bad = phases_outside(sl)
+        expect(not bad, "csv %s: %d phases leave their read, e.g. %r" % (order, len(bad), bad[:2]))
+
+
 def check_csv(a):
     path, exp = gen(a, "export-csv", "--model", "mixed", "--events", "300", "--threads", "2",
                     "--thread-name", NASTY_THREAD)
@@ -234,6 +272,7 @@ def check_file_order(a):
 def main():
     a = vtest.parse_args(__doc__)
     check_file_order(a)
+    check_nesting(a)
     check_chrome(a)
     check_csv(a)
     check_categories(a)
