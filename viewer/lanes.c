@@ -113,6 +113,8 @@ static void fill_lane(struct iotv_lanes *l, struct iotv_lane *lane, struct iotv_
 
 int iotv_lanes_add(struct iotv_lanes *l, struct iotv_trace *t) {
   size_t i;
+  uint64_t start, until;
+  iotv_trace_span(t, &start, &until);
   struct iotv_lane *p = realloc(l->lane, (l->n + t->nthreads) * sizeof *p);
   if (!p)
     return -1;
@@ -135,6 +137,11 @@ int iotv_lanes_add(struct iotv_lanes *l, struct iotv_trace *t) {
     l->n++;
     fill_lane(l, lane, t, i);
   }
+  for (i = l->n - t->nthreads; i < l->n; i++) /* the process lasts as long as its longest thread */
+    if (l->lane[i].last_ns > until)
+      until = l->lane[i].last_ns;
+  for (i = l->n - t->nthreads; i < l->n; i++)
+    l->lane[i].until_ns = until;
   return 0;
 }
 
@@ -156,22 +163,25 @@ void iotv_lanes_free(struct iotv_lanes *l) {
   memset(l, 0, sizeof *l);
 }
 
-int iotv_lane_cell_kind(const struct iotv_lane *lane, unsigned cell) {
+int iotv_cell_rule(const int64_t ns[IOTV_KIND_COUNT], uint64_t cell_ns) {
+  static const int priority[IOTV_KIND_COUNT] = IOTV_CELL_PRIORITY;
+  int64_t busy = 0, most = 0;
   int k, best = -1;
-  int64_t most = -1, busy = 0;
+  for (k = 0; k < IOTV_KIND_COUNT; k++)
+    if (ns[priority[k]] > 0 && (uint64_t)ns[priority[k]] * IOTV_CELL_SHARE >= cell_ns)
+      return priority[k];
+  for (k = 0; k < IOTV_KIND_COUNT; k++) {
+    int64_t v = ns[priority[k]];
+    if (v > 0)
+      busy += v;
+    if (v > most)
+      most = v, best = priority[k];
+  }
+  return busy > 0 && (uint64_t)busy * IOTV_CELL_SHARE >= cell_ns ? best : -1;
+}
+
+int iotv_lane_cell_kind(const struct iotv_lane *lane, unsigned cell) {
   if (lane->events[cell] == 0)
     return -1;
-  /* Ties go to the earlier kind: waiting and copying matter more than bookkeeping. */
-  for (k = 0; k < IOTV_KIND_COUNT; k++) {
-    if (lane->cell[cell][k] > 0)
-      busy += lane->cell[cell][k];
-    if (lane->cell[cell][k] > most) {
-      most = lane->cell[cell][k];
-      best = k;
-    }
-  }
-  /* Time outside any call counts too: a cell mostly between calls is idle (-1). */
-  if ((int64_t)lane->cell_ns > busy && (int64_t)lane->cell_ns - busy > most)
-    return -1;
-  return best;
+  return iotv_cell_rule(lane->cell[cell], lane->cell_ns ? lane->cell_ns : 1);
 }

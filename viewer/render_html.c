@@ -22,12 +22,16 @@ static int page_kind(const struct iot_event *e) {
 static void lane_head(FILE *f, const struct iotv_scene *sc, size_t proc, uint32_t tid,
                       const char *name, const struct iotv_lane_cost *cost, int comma) {
   char lab[160];
+  uint64_t start, until; /* the lane is idle, not blank, until its process ends */
+  iotv_trace_span(&sc->tr[proc], &start, &until);
+  if (until < cost->last)
+    until = cost->last;
   iotv_lane_label(lab, sizeof lab, sc->show_host ? sc->tr[proc].hdr.host : NULL,
                   sc->tr[proc].hdr.pid, tid, name);
   fprintf(f, "%s\n{\"label\":", comma ? "," : "");
   iotv_json_str(f, lab);
   fprintf(f, ",\"proc\":%zu,\"first\":%" PRIu64 ",\"last\":%" PRIu64 ",\"cost\":", proc,
-          cost->first - sc->start, cost->last - sc->start);
+          cost->first - sc->start, until - sc->start);
   iotv_lane_cost_json(f, cost);
   fputs(",\"e\":[", f);
 }
@@ -102,6 +106,7 @@ static int binned_lanes(FILE *f, const struct iotv_scene *sc) {
   size_t i, k, li = 0;
   int r = -1;
   iotv_lanes_init(&L, sc->start, sc->end, BINNED_CELLS);
+  L.show_host = sc->show_host;
   cc.scanned = malloc(BINNED_CELLS * sizeof *cc.scanned);
   cc.mux_ns = malloc(BINNED_CELLS * sizeof *cc.mux_ns);
   cc.awake_ns = malloc(BINNED_CELLS * sizeof *cc.awake_ns);
@@ -163,6 +168,15 @@ static void kinds(FILE *f) {
   for (k = 0; k < IOTV_RENDER_KINDS; k++)
     fprintf(f, "%s%d", k ? "," : "", iotv_render_legend[k]);
   fputs("]", f);
+  /* The numbers of the cell rule (lanes.h), which the page's script applies at every zoom. */
+  {
+    static const int priority[IOTV_KIND_COUNT] = IOTV_CELL_PRIORITY;
+    fprintf(f, ",\"rule\":{\"share\":%d,\"mux\":%d,\"awake\":%d,\"priority\":[", IOTV_CELL_SHARE,
+            IOTV_KIND_MUX, IOTV_RENDER_AWAKE);
+    for (k = 0; k < IOTV_KIND_COUNT; k++)
+      fprintf(f, "%s%d", k ? "," : "", priority[k]);
+    fputs("]}", f);
+  }
 }
 
 int iotv_render_html(FILE *f, const struct iotv_scene *sc) {

@@ -61,7 +61,7 @@ static void print_lane(const struct iotv_lanes *L, const struct iotv_lane *l, in
     char g;
     if (k >= 0)
       state = k, g = look[k].glyph;
-    else if (ce <= l->first_ns || cs >= l->last_ns)
+    else if (ce <= l->first_ns || cs >= l->until_ns)
       state = -2, g = OUTSIDE_GLYPH;
     else
       state = -1, g = IDLE_GLYPH;
@@ -113,6 +113,8 @@ static void legend(int color) {
     printf("  %s%c%s %s", color ? look[k].color : "", look[k].glyph, color ? RESET : "",
            look[k].legend);
   printf("  %c idle (between calls)\n", IDLE_GLYPH);
+  printf("a column shows the first of = ! # ~ + that filled 1/%d of it, else what filled most\n",
+         IOTV_CELL_SHARE);
 }
 
 struct window {
