@@ -312,9 +312,13 @@ static int parse(int argc, char **argv) {
     return -1;
   }
   /* These models describe one thread; the thread-per-connection one needs several. */
-  if (strcmp(model->name, "single") == 0 || strcmp(model->name, "signal") == 0)
+  if (strcmp(model->name, "single") == 0 || strcmp(model->name, "signal") == 0 ||
+      strcmp(model->name, "sleeper") == 0 || strcmp(model->name, "banner") == 0 ||
+      strcmp(model->name, "mail") == 0)
     gen_opt.threads = 1;
-  if (strcmp(model->name, "tpc") == 0 && gen_opt.threads < 2)
+  if ((strcmp(model->name, "tpc") == 0 || strcmp(model->name, "tpc-poll") == 0 ||
+       strcmp(model->name, "pool") == 0) &&
+      gen_opt.threads < 2)
     gen_opt.threads = 4;
   return 0;
 }
