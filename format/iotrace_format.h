@@ -133,7 +133,8 @@ struct iot_file_header {
   char host[64];             /* NUL-terminated */
   uint64_t
       proc_start_ticks; /* the process's start time (/proc/PID/stat field 22): same across exec */
-  char reserved[248];
+  unsigned char boot_id[16]; /* /proc/sys/kernel/random/boot_id as bytes; all 0 if unknown */
+  char reserved[232];
   char cmdline[IOT_HEADER_SIZE - 424]; /* what fits of argv, NUL-separated */
 };
 

@@ -69,29 +69,82 @@ static void scan_model(const struct iotv_stats *s, const char *label, unsigned a
            ready ? (double)scanned / (double)ready : 0.0);
 }
 
+/* The multiplexer a process waits in most, by calls that watched something. */
+static void mux_model(const struct iotv_stats *s, uint64_t sel, uint64_t pol, uint64_t epo,
+                      char *name, size_t nl, char *ev, size_t el) {
+  if (epo >= pol && epo >= sel)
+    epoll_model(s, name, nl, ev, el);
+  else if (pol >= sel)
+    scan_model(s, "poll", IOT_CALL_POLL, IOT_CALL_PPOLL, name, nl, ev, el);
+  else
+    scan_model(s, "select", IOT_CALL_SELECT, IOT_CALL_PSELECT, name, nl, ev, el);
+}
+
+static const char *mux_name(uint64_t sel, uint64_t pol, uint64_t epo) {
+  return epo >= pol && epo >= sel ? "epoll_wait" : pol >= sel ? "poll" : "select";
+}
+
+/*
+ * Whether the multiplexer drives the process's IO: most of what it reads, by count or by bytes,
+ * or most of its accepts, come after a multiplexer call on the same thread.  Weighing bytes and
+ * accepts keeps a few one-byte banner reads before a poll loop, or one read before a poll and
+ * accept loop, from outvoting the loop.
+ */
+static int mux_drives(const struct iotv_features *f) {
+  uint64_t units = f->reads + f->accepts, after = f->reads_after_mux + f->accepts_after_mux;
+  if (f->reads == 0 && f->accepts == 0)
+    return 1;
+  return after * 2 >= units || (f->bytes_read > 0 && f->bytes_after_mux * 2 >= f->bytes_read);
+}
+
 void iotv_diagnose(const struct iotv_stats *s, char *name, size_t nl, char *ev, size_t el) {
   const struct iotv_features *f = &s->f;
-  uint64_t sel = calls(s, IOT_CALL_SELECT, IOT_CALL_PSELECT, 0);
-  uint64_t pol = calls(s, IOT_CALL_POLL, IOT_CALL_PPOLL, 0);
+  /* A select or poll that watched no fd is a sleep, not a multiplexer. */
+  uint64_t sel = calls(s, IOT_CALL_SELECT, IOT_CALL_PSELECT, 0) - f->select_sleeps;
+  uint64_t pol = calls(s, IOT_CALL_POLL, IOT_CALL_PPOLL, 0) - f->poll_sleeps;
   uint64_t epo = calls(s, IOT_CALL_EPOLL_WAIT, IOT_CALL_EPOLL_PWAIT, IOT_CALL_EPOLL_PWAIT2);
-  uint64_t mux = sel + pol + epo;
-  char a[32], b[32];
+  uint64_t mux = sel + pol + epo, sleeps = f->select_sleeps + f->poll_sleeps;
+  char a[32], b[32], c[32];
 
   if (f->reads + f->accepts + mux == 0) {
     snprintf(name, nl, "unknown");
-    snprintf(ev, el, "no reads, accepts or multiplexer calls among %s events",
-             iotv_fmt_count(a, s->events));
+    if (sleeps)
+      snprintf(ev, el, "no reads or accepts; %s select/poll calls watched no fd (sleeps)",
+               iotv_fmt_count(a, sleeps));
+    else
+      snprintf(ev, el, "no reads, accepts or multiplexer calls among %s events",
+               iotv_fmt_count(a, s->events));
     return;
   }
-  /* A stray poll for a timeout does not make a server event-driven: the multiplexer must drive
-   * the reads, so most of them must come after one on the same thread. */
-  if (mux > 0 && (f->reads_after_mux * 2 >= f->reads || f->reads == 0)) {
-    if (epo >= pol && epo >= sel)
-      epoll_model(s, name, nl, ev, el);
-    else if (pol >= sel)
-      scan_model(s, "poll", IOT_CALL_POLL, IOT_CALL_PPOLL, name, nl, ev, el);
-    else
-      scan_model(s, "select", IOT_CALL_SELECT, IOT_CALL_PSELECT, name, nl, ev, el);
+  /* Reads on threads that never wait in the multiplexer, while another thread does: a loop that
+   * hands ready connections to workers, or an acceptor in front of blocking reader threads. */
+  if (mux > 0 && f->threads_reading_plain > 0 && f->reads_plain * 2 > f->reads) {
+    if (f->reads_plain_blocked * 2 < f->reads_plain) {
+      snprintf(name, nl, "%s listener + worker pool",
+               epo >= pol && epo >= sel ? "epoll" : pol >= sel ? "poll" : "select");
+      snprintf(ev, el,
+               "%u thread%s wait%s in %s; %u worker thread%s read %s of %s reads, %llu %% to "
+               "EAGAIN, %llu %% blocked",
+               f->threads_mux, f->threads_mux == 1 ? "" : "s", f->threads_mux == 1 ? "s" : "",
+               mux_name(sel, pol, epo), f->threads_reading_plain,
+               f->threads_reading_plain == 1 ? "" : "s", iotv_fmt_count(a, f->reads_plain),
+               iotv_fmt_count(b, f->reads),
+               (unsigned long long)pct(f->reads_plain_eagain, f->reads_plain),
+               (unsigned long long)pct(f->reads_plain_blocked, f->reads_plain));
+    } else {
+      snprintf(name, nl, "blocking, thread per connection");
+      snprintf(ev, el,
+               "%u threads read, %llu %% of %s reads blocked; the acceptor waits in %s (%s "
+               "calls)",
+               f->threads_reading_plain,
+               (unsigned long long)pct(f->reads_plain_blocked, f->reads_plain),
+               iotv_fmt_count(a, f->reads_plain), mux_name(sel, pol, epo),
+               iotv_fmt_count(c, mux));
+    }
+    return;
+  }
+  if (mux > 0 && mux_drives(f)) {
+    mux_model(s, sel, pol, epo, name, nl, ev, el);
     return;
   }
   if (f->reads == 0) {
@@ -121,12 +174,11 @@ void iotv_diagnose(const struct iotv_stats *s, char *name, size_t nl, char *ev, 
   }
   if (f->threads_reading >= 2) {
     snprintf(name, nl, "blocking, thread per connection");
-    snprintf(ev, el, "%u threads read, %llu %% of %s reads blocked, no multiplexer",
-             f->threads_reading, (unsigned long long)pct(f->reads_blocked, f->reads),
-             iotv_fmt_count(a, f->reads));
+    snprintf(ev, el, "%u threads read, %llu %% of %s reads blocked", f->threads_reading,
+             (unsigned long long)pct(f->reads_blocked, f->reads), iotv_fmt_count(a, f->reads));
     return;
   }
   snprintf(name, nl, "blocking, single-threaded");
-  snprintf(ev, el, "1 thread reads, %llu %% of %s reads blocked, no multiplexer",
+  snprintf(ev, el, "1 thread reads, %llu %% of %s reads blocked",
            (unsigned long long)pct(f->reads_blocked, f->reads), iotv_fmt_count(a, f->reads));
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "align.h"
 #include "cmds.h"
 #include "inputs.h"
 
@@ -19,9 +20,13 @@ static const struct {
 };
 
 int iotv_cmd_export(int argc, char **argv) {
+  enum { CLOCK = 256 };
   static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                        {"output", required_argument, NULL, 'o'},
+                                       {"clock", required_argument, NULL, CLOCK},
                                        {NULL, 0, NULL, 0}};
+  enum iotv_clock clock = IOTV_CLOCK_AUTO;
+  struct iotv_alignment al;
   const char *format = NULL, *out = NULL;
   struct iotv_trace *tr;
   size_t i, n = 0, fi;
@@ -34,6 +39,10 @@ int iotv_cmd_export(int argc, char **argv) {
       format = optarg;
     else if (c == 'o')
       out = optarg;
+    else if (c == CLOCK && iotv_clock_parse(optarg, &clock) == 0)
+      continue;
+    else if (c == CLOCK)
+      return iotv_usage_error("export", "--clock takes auto, mono or wall");
     else
       return iotv_usage_error("export", "unknown option");
   }
@@ -51,10 +60,12 @@ int iotv_cmd_export(int argc, char **argv) {
   tr = iotv_open_traces(argc - optind, argv + optind, &n, &status);
   if (!tr)
     return IOTV_EXIT_INPUT;
+  iotv_align(tr, n, clock, &al);
+  iotv_align_note("export", &al);
   /* The common time base is the earliest of the files' anchors. */
   for (i = 0; i < n; i++)
-    if (tr[i].hdr.mono_anchor_ns < base)
-      base = tr[i].hdr.mono_anchor_ns;
+    if (tr[i].anchor_ns < base)
+      base = tr[i].anchor_ns;
   f = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
   if (!f) {
     fprintf(stderr, "iotrace export: %s: %s\n", out, strerror(errno));

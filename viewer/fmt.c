@@ -29,6 +29,27 @@ char *iotv_fmt_dur(char *buf, size_t len, uint64_t ns) {
   return buf;
 }
 
+/*
+ * A tick label: the unit iotv_fmt_dur would pick, with decimals enough that ticks `step` apart
+ * read differently (1.0002 s beside 1.0004 s, not 1.000 s twice).  The page's axis script applies
+ * the same rule (render_page.c, function tick).
+ */
+char *iotv_fmt_tick(char *buf, size_t len, uint64_t ns, uint64_t step) {
+  static const char *const units[] = {"ns", "us", "ms", "s"};
+  static const int base_decimals[] = {0, 2, 2, 3};
+  double unit_ns = 1;
+  int u = 0, d;
+  while (u < 3 && ns >= unit_ns * 1000)
+    unit_ns *= 1000, u++;
+  double shown = 1; /* 10^d */
+  for (d = 0; d < base_decimals[u]; d++)
+    shown *= 10;
+  for (; d < 9 && step > 0 && (double)step * shown < unit_ns; d++)
+    shown *= 10;
+  snprintf(buf, len, "%.*f %s", d, ns / unit_ns, units[u]);
+  return buf;
+}
+
 char *iotv_fmt_wallclock(char *buf, size_t len, uint64_t realtime_ns) {
   time_t secs = (time_t)(realtime_ns / 1000000000u);
   struct tm tm;

@@ -11,6 +11,8 @@
 char *iotv_fmt_count(char *buf, uint64_t v);
 /* A duration with a unit picked for it: "812 ns", "3.40 us", "12.5 ms", "2.001 s". */
 char *iotv_fmt_dur(char *buf, size_t len, uint64_t ns);
+/* An axis tick at ns, with enough decimals that ticks step ns apart differ: "1.0002 s". */
+char *iotv_fmt_tick(char *buf, size_t len, uint64_t ns, uint64_t step);
 /* CLOCK_REALTIME ns as "2026-11-23 16:16:20.123 UTC". */
 char *iotv_fmt_wallclock(char *buf, size_t len, uint64_t realtime_ns);
 

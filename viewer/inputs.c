@@ -6,10 +6,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int push(struct iotv_inputs *in, size_t *cap, char *p) {
   if (!p)
@@ -28,8 +30,38 @@ static int push(struct iotv_inputs *in, size_t *cap, char *p) {
   return 0;
 }
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+/*
+ * Directory order: names with numbers compared as numbers (iotrace.99 before iotrace.100), and an
+ * exec image's "-N" after the name of the image before it (iotrace.7.trace, then iotrace.7-1.trace):
+ * plain byte order puts '-' before '.'.
+ */
+static void exec_key(const char *name, char *base, size_t cap, unsigned long *n) {
+  size_t len = strlen(name), dot = len, i;
+  const char *ext = strrchr(name, '.');
+  *n = 0;
+  if (ext && ext != name)
+    dot = (size_t)(ext - name);
+  i = dot;
+  while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+    i--;
+  if (i < dot && i > 1 && name[i - 1] == '-' && name[i - 2] >= '0' && name[i - 2] <= '9') {
+    *n = strtoul(name + i, NULL, 10);
+    snprintf(base, cap, "%.*s%s", (int)(i - 1), name, name + dot);
+  } else {
+    snprintf(base, cap, "%s", name);
+  }
+}
+
+static int cmp_trace_names(const void *a, const void *b) {
+  char ka[4096], kb[4096];
+  unsigned long na, nb;
+  int c;
+  exec_key(*(char *const *)a, ka, sizeof ka, &na);
+  exec_key(*(char *const *)b, kb, sizeof kb, &nb);
+  c = strverscmp(ka, kb);
+  if (c != 0)
+    return c;
+  return na < nb ? -1 : na > nb;
 }
 
 static int ends_with(const char *s, const char *suffix) {
@@ -65,8 +97,59 @@ static int add_dir(struct iotv_inputs *in, size_t *cap, const char *dir) {
     in->failed = 1;
   }
   /* readdir order is arbitrary; sorted, pid-named files come out in a stable order. */
-  qsort(in->paths + first, in->n - first, sizeof *in->paths, cmp_str);
+  qsort(in->paths + first, in->n - first, sizeof *in->paths, cmp_trace_names);
   return 0;
+}
+
+/* What tells exec images of one process apart: read from the header, zero when unreadable. */
+struct image_key {
+  int valid;
+  uint32_t pid, exec_seq;
+  uint64_t start_ticks;
+  char host[64];
+};
+
+static void image_key(const char *path, struct image_key *k) {
+  struct iot_file_header h;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO named here must not hang */
+  struct stat st;
+  memset(k, 0, sizeof *k);
+  if (fd < 0)
+    return;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, &h, sizeof h, 0) == sizeof h &&
+      memcmp(h.magic, IOT_MAGIC, sizeof h.magic) == 0) {
+    k->valid = 1;
+    k->pid = h.pid;
+    k->exec_seq = h.exec_seq;
+    k->start_ticks = h.proc_start_ticks;
+    memcpy(k->host, h.host, sizeof k->host);
+  }
+  close(fd);
+}
+
+/*
+ * Exec images of one process (same pid, start time and host) in exec order, in the places the
+ * arguments gave them: a shell glob lists iotrace.7-1.trace before iotrace.7.trace.  Files of
+ * other processes keep their order.
+ */
+static void exec_order(struct iotv_inputs *in) {
+  struct image_key *k = calloc(in->n ? in->n : 1, sizeof *k);
+  size_t i, j;
+  if (!k)
+    return;
+  for (i = 0; i < in->n; i++)
+    image_key(in->paths[i], &k[i]);
+  for (i = 0; i < in->n; i++)
+    for (j = i + 1; j < in->n; j++)
+      if (k[i].valid && k[j].valid && k[i].pid == k[j].pid &&
+          k[i].start_ticks == k[j].start_ticks &&
+          strncmp(k[i].host, k[j].host, sizeof k[i].host) == 0 && k[j].exec_seq < k[i].exec_seq) {
+        struct image_key tk = k[i];
+        char *tp = in->paths[i];
+        k[i] = k[j], k[j] = tk;
+        in->paths[i] = in->paths[j], in->paths[j] = tp;
+      }
+  free(k);
 }
 
 int iotv_inputs_expand(struct iotv_inputs *in, int argc, char **argv) {
@@ -82,6 +165,7 @@ int iotv_inputs_expand(struct iotv_inputs *in, int argc, char **argv) {
       return -1;
     }
   }
+  exec_order(in);
   return 0;
 }
 

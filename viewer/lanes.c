@@ -2,6 +2,7 @@
  */
 #include "lanes.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +22,8 @@ void iotv_trace_span(struct iotv_trace *t, uint64_t *start, uint64_t *end) {
           d = e->start_ns + iot_event_dur_ns(e);
     }
   }
-  *start = t->hdr.mono_anchor_ns;
-  *end = t->hdr.mono_anchor_ns + d;
+  *start = t->anchor_ns;
+  *end = t->anchor_ns + d;
 }
 
 void iotv_lanes_init(struct iotv_lanes *l, uint64_t from, uint64_t to, unsigned ncells) {
@@ -76,7 +77,7 @@ static void fill_lane(struct iotv_lanes *l, struct iotv_lane *lane, struct iotv_
   struct read_mark rd = {0};
   struct read_mark recent[RECENT_PHASES];
   unsigned nrecent = 0, i;
-  uint64_t base = t->hdr.mono_anchor_ns;
+  uint64_t base = t->anchor_ns;
   iotv_cursor_init(&c, t, thread);
   while ((e = iotv_cursor_next(&c, NULL)) != NULL) {
     uint64_t s = base + e->start_ns, end = s + iot_event_dur_ns(e);
@@ -112,6 +113,8 @@ static void fill_lane(struct iotv_lanes *l, struct iotv_lane *lane, struct iotv_
 
 int iotv_lanes_add(struct iotv_lanes *l, struct iotv_trace *t) {
   size_t i;
+  uint64_t start, until;
+  iotv_trace_span(t, &start, &until);
   struct iotv_lane *p = realloc(l->lane, (l->n + t->nthreads) * sizeof *p);
   if (!p)
     return -1;
@@ -120,6 +123,7 @@ int iotv_lanes_add(struct iotv_lanes *l, struct iotv_trace *t) {
     struct iotv_lane *lane = &l->lane[l->n];
     memset(lane, 0, sizeof *lane);
     lane->pid = t->hdr.pid;
+    lane->host = l->show_host ? t->hdr.host : NULL;
     lane->tid = t->threads[i].tid;
     memcpy(lane->name, t->threads[i].name, sizeof lane->name);
     lane->cell_ns = (l->to - l->from) / l->ncells;
@@ -133,7 +137,20 @@ int iotv_lanes_add(struct iotv_lanes *l, struct iotv_trace *t) {
     l->n++;
     fill_lane(l, lane, t, i);
   }
+  for (i = l->n - t->nthreads; i < l->n; i++) /* the process lasts as long as its longest thread */
+    if (l->lane[i].last_ns > until)
+      until = l->lane[i].last_ns;
+  for (i = l->n - t->nthreads; i < l->n; i++)
+    l->lane[i].until_ns = until;
   return 0;
+}
+
+void iotv_lane_label(char *buf, size_t len, const char *host, uint32_t pid, uint32_t tid,
+                     const char *name) {
+  if (host)
+    snprintf(buf, len, "%s: %u/%u %s", host, pid, tid, name);
+  else
+    snprintf(buf, len, "%u/%u %s", pid, tid, name);
 }
 
 void iotv_lanes_free(struct iotv_lanes *l) {
@@ -146,22 +163,25 @@ void iotv_lanes_free(struct iotv_lanes *l) {
   memset(l, 0, sizeof *l);
 }
 
-int iotv_lane_cell_kind(const struct iotv_lane *lane, unsigned cell) {
+int iotv_cell_rule(const int64_t ns[IOTV_KIND_COUNT], uint64_t cell_ns) {
+  static const int priority[IOTV_KIND_COUNT] = IOTV_CELL_PRIORITY;
+  int64_t busy = 0, most = 0;
   int k, best = -1;
-  int64_t most = -1, busy = 0;
+  for (k = 0; k < IOTV_KIND_COUNT; k++)
+    if (ns[priority[k]] > 0 && (uint64_t)ns[priority[k]] * IOTV_CELL_SHARE >= cell_ns)
+      return priority[k];
+  for (k = 0; k < IOTV_KIND_COUNT; k++) {
+    int64_t v = ns[priority[k]];
+    if (v > 0)
+      busy += v;
+    if (v > most)
+      most = v, best = priority[k];
+  }
+  return busy > 0 && (uint64_t)busy * IOTV_CELL_SHARE >= cell_ns ? best : -1;
+}
+
+int iotv_lane_cell_kind(const struct iotv_lane *lane, unsigned cell) {
   if (lane->events[cell] == 0)
     return -1;
-  /* Ties go to the earlier kind: waiting and copying matter more than bookkeeping. */
-  for (k = 0; k < IOTV_KIND_COUNT; k++) {
-    if (lane->cell[cell][k] > 0)
-      busy += lane->cell[cell][k];
-    if (lane->cell[cell][k] > most) {
-      most = lane->cell[cell][k];
-      best = k;
-    }
-  }
-  /* Time outside any call counts too: a cell mostly between calls is idle (-1). */
-  if ((int64_t)lane->cell_ns > busy && (int64_t)lane->cell_ns - busy > most)
-    return -1;
-  return best;
+  return iotv_cell_rule(lane->cell[cell], lane->cell_ns ? lane->cell_ns : 1);
 }

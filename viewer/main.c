@@ -18,16 +18,26 @@ static const struct command commands[] = {
      "wait vs copy time, fds scanned and ready, bytes each way, and the IO model.\n"
      "  --json     machine-readable output (schema in docs/summary-json.md)\n"
      "  --by-site  also break calls down by call site (traces recorded with IOTRACE_STACK)\n"},
-    {"timeline", iotv_cmd_timeline, "timeline [--from T] [--to T] [--width N] FILE|DIR...",
+    {"timeline", iotv_cmd_timeline,
+     "timeline [--from T] [--to T] [--width N] [--clock C] FILE|DIR...",
      "One lane per thread showing where its time went, sized to the terminal.\n"
      "  --from T, --to T  window from the start of the trace (e.g. 1.5s, 200ms, 30us, 10ns)\n"
      "  --width N         columns to use (default: terminal width, COLUMNS, or 100)\n"
-     "  --color, --no-color  force ANSI colours on or off (default: on for a terminal)\n"},
-    {"export", iotv_cmd_export, "export --format chrome|csv FILE|DIR... -o OUT",
+     "  --color, --no-color  force ANSI colours on or off (default: on for a terminal)\n"
+     "  --clock C         place files on one axis by auto (default), mono or wall clock:\n"
+     "                    auto uses the monotonic clock when every file comes from one boot\n"
+     "                    of one host, else each file's wall-clock anchor\n"},
+    {"export", iotv_cmd_export, "export --format chrome|csv [--clock C] FILE|DIR... -o OUT",
      "Writes every event: chrome is trace-event JSON for Perfetto or chrome://tracing,\n"
-     "csv is one row per event with a header row.  -o - writes to standard output.\n"},
-    {"render", iotv_cmd_render, "render FILE|DIR... -o OUT.html|OUT.svg",
-     "Draws the timeline as a self-contained HTML page (zoom, pan, hover) or an SVG image.\n"},
+     "csv is one row per event with a header row.  -o - writes to standard output.\n"
+     "  --clock C         place files on one axis by auto (default), mono or wall clock:\n"
+     "                    auto uses the monotonic clock when every file comes from one boot\n"
+     "                    of one host, else each file's wall-clock anchor\n"},
+    {"render", iotv_cmd_render, "render [--clock C] FILE|DIR... -o OUT.html|OUT.svg",
+     "Draws the timeline as a self-contained HTML page (zoom, pan, hover) or an SVG image.\n"
+     "  --clock C         place files on one axis by auto (default), mono or wall clock:\n"
+     "                    auto uses the monotonic clock when every file comes from one boot\n"
+     "                    of one host, else each file's wall-clock anchor\n"},
     {"run", iotv_cmd_run, "run [-o DIR] -- COMMAND [ARG...]",
      "Runs COMMAND under the libiotrace.so shim next to this binary, writing\n"
      "DIR/iotrace.<pid>.trace (DIR defaults to .), then prints their summary.\n"},

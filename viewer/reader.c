@@ -89,6 +89,7 @@ static int check_header(struct iotv_trace *t) {
     return fail(t, offsetof(struct iot_file_header, chunk_align), msg);
   }
   h->host[sizeof h->host - 1] = '\0';
+  t->anchor_ns = h->mono_anchor_ns; /* until align.c places the file among others */
   if (h->cmdline_len > sizeof h->cmdline) {
     iotv_trace_warn(t, offsetof(struct iot_file_header, cmdline_len),
                     "cmdline_len %u is larger than the header allows; clipped", h->cmdline_len);

@@ -59,6 +59,7 @@ struct iotv_trace {
   FILE *warn;        /* where damage is reported; NULL keeps quiet (fuzzing) */
   unsigned warnings; /* reported so far, to cap the flood from a badly damaged file */
   struct iot_file_header hdr;
+  uint64_t anchor_ns; /* where the file's time 0 sits on the common axis: align.c chooses */
   uint64_t end;                  /* where the chunk scan stopped */
   int truncated;                 /* the file ends before the data it claims */
   unsigned damaged_ranges;       /* stretches skipped while resynchronising */

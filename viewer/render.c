@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "align.h"
 #include "cmds.h"
 #include "inputs.h"
 #include "lanes.h"
@@ -38,8 +39,12 @@ static int ends_with(const char *s, const char *suffix) {
 }
 
 int iotv_cmd_render(int argc, char **argv) {
+  enum { CLOCK = 256 };
   static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                       {"clock", required_argument, NULL, CLOCK},
                                        {NULL, 0, NULL, 0}};
+  enum iotv_clock clock = IOTV_CLOCK_AUTO;
+  struct iotv_alignment al;
   const char *out = NULL;
   struct iotv_scene sc;
   size_t i;
@@ -47,6 +52,11 @@ int iotv_cmd_render(int argc, char **argv) {
   FILE *f;
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+    if (c == CLOCK) {
+      if (iotv_clock_parse(optarg, &clock) < 0)
+        return iotv_usage_error("render", "--clock takes auto, mono or wall");
+      continue;
+    }
     if (c != 'o')
       return iotv_usage_error("render", "unknown option");
     out = optarg;
@@ -62,6 +72,9 @@ int iotv_cmd_render(int argc, char **argv) {
   sc.tr = iotv_open_traces(argc - optind, argv + optind, &sc.n, &status);
   if (!sc.tr)
     return IOTV_EXIT_INPUT;
+  iotv_align(sc.tr, sc.n, clock, &al);
+  iotv_align_note("render", &al);
+  sc.show_host = iotv_align_show_host(&al);
   sc.start = UINT64_MAX;
   for (i = 0; i < sc.n; i++) {
     uint64_t s, e;

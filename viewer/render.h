@@ -8,11 +8,12 @@
 #include "model.h"
 #include "reader.h"
 
-/* What both writers draw: the traces and the window they cover (absolute monotonic ns). */
+/* What both writers draw: the traces and the window they cover. */
 struct iotv_scene {
   struct iotv_trace *tr;
   size_t n;
-  uint64_t start, end;
+  uint64_t start, end; /* on the common axis (align.c) */
+  int show_host;       /* labels name the host: the traces come from several */
 };
 
 /* What both outputs colour: the model's kinds, with multiplexer time split in two (the thread

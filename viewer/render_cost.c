@@ -41,7 +41,7 @@ static void spread(const struct iotv_cost_cells *cc, double *cell, uint64_t s, u
 
 void iotv_lane_cost(struct iotv_lane_cost *c, struct iotv_trace *t, size_t thread,
                     struct iotv_cost_cells *cells) {
-  uint64_t per_call[IOT_CALL_COUNT] = {0}, base = t->hdr.mono_anchor_ns, best = 0;
+  uint64_t per_call[IOT_CALL_COUNT] = {0}, base = t->anchor_ns, best = 0;
   struct iotv_cursor cur;
   const struct iot_event *e;
   unsigned k;

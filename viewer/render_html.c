@@ -21,12 +21,17 @@ static int page_kind(const struct iot_event *e) {
 
 static void lane_head(FILE *f, const struct iotv_scene *sc, size_t proc, uint32_t tid,
                       const char *name, const struct iotv_lane_cost *cost, int comma) {
-  char lab[64];
-  snprintf(lab, sizeof lab, "%u/%u %s", sc->tr[proc].hdr.pid, tid, name);
+  char lab[160];
+  uint64_t start, until; /* the lane is idle, not blank, until its process ends */
+  iotv_trace_span(&sc->tr[proc], &start, &until);
+  if (until < cost->last)
+    until = cost->last;
+  iotv_lane_label(lab, sizeof lab, sc->show_host ? sc->tr[proc].hdr.host : NULL,
+                  sc->tr[proc].hdr.pid, tid, name);
   fprintf(f, "%s\n{\"label\":", comma ? "," : "");
   iotv_json_str(f, lab);
   fprintf(f, ",\"proc\":%zu,\"first\":%" PRIu64 ",\"last\":%" PRIu64 ",\"cost\":", proc,
-          cost->first - sc->start, cost->last - sc->start);
+          cost->first - sc->start, until - sc->start);
   iotv_lane_cost_json(f, cost);
   fputs(",\"e\":[", f);
 }
@@ -42,7 +47,7 @@ static void raw_lanes(FILE *f, const struct iotv_scene *sc) {
       struct iotv_cursor c;
       struct iotv_lane_cost cost;
       const struct iot_event *e;
-      uint64_t base = t->hdr.mono_anchor_ns;
+      uint64_t base = t->anchor_ns;
       int n = 0;
       /* The figures first, so the lane header can come before its events. */
       iotv_lane_cost(&cost, t, k, NULL);
@@ -101,6 +106,7 @@ static int binned_lanes(FILE *f, const struct iotv_scene *sc) {
   size_t i, k, li = 0;
   int r = -1;
   iotv_lanes_init(&L, sc->start, sc->end, BINNED_CELLS);
+  L.show_host = sc->show_host;
   cc.scanned = malloc(BINNED_CELLS * sizeof *cc.scanned);
   cc.mux_ns = malloc(BINNED_CELLS * sizeof *cc.mux_ns);
   cc.awake_ns = malloc(BINNED_CELLS * sizeof *cc.awake_ns);
@@ -162,6 +168,15 @@ static void kinds(FILE *f) {
   for (k = 0; k < IOTV_RENDER_KINDS; k++)
     fprintf(f, "%s%d", k ? "," : "", iotv_render_legend[k]);
   fputs("]", f);
+  /* The numbers of the cell rule (lanes.h), which the page's script applies at every zoom. */
+  {
+    static const int priority[IOTV_KIND_COUNT] = IOTV_CELL_PRIORITY;
+    fprintf(f, ",\"rule\":{\"share\":%d,\"mux\":%d,\"awake\":%d,\"priority\":[", IOTV_CELL_SHARE,
+            IOTV_KIND_MUX, IOTV_RENDER_AWAKE);
+    for (k = 0; k < IOTV_KIND_COUNT; k++)
+      fprintf(f, "%s%d", k ? "," : "", priority[k]);
+    fputs("]}", f);
+  }
 }
 
 int iotv_render_html(FILE *f, const struct iotv_scene *sc) {
@@ -178,7 +193,7 @@ int iotv_render_html(FILE *f, const struct iotv_scene *sc) {
       title, sizeof title, "iotrace: %zu process%s, %s from %s%s", sc->n, sc->n == 1 ? "" : "es",
       iotv_fmt_dur(dur, sizeof dur, sc->end - sc->start),
       iotv_fmt_wallclock(when, sizeof when,
-                         sc->tr[0].hdr.real_anchor_ns - (sc->tr[0].hdr.mono_anchor_ns - sc->start)),
+                         sc->tr[0].hdr.real_anchor_ns - (sc->tr[0].anchor_ns - sc->start)),
       binned ? " (binned: too many events to show one by one)" : "");
   fputs(iotv_page_head, f);
   fputs("{\"title\":", f);

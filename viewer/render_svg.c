@@ -48,8 +48,8 @@ static void cost_bars(FILE *f, const double *scanned, double most, unsigned y) {
 
 static void lane_text(FILE *f, const struct iotv_lane *l, const struct iotv_lane_cost *cost,
                       unsigned y) {
-  char lab[64], n[32];
-  snprintf(lab, sizeof lab, "%u/%u %s", l->pid, l->tid, l->name);
+  char lab[160], n[32];
+  iotv_lane_label(lab, sizeof lab, l->host, l->pid, l->tid, l->name);
   fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">", LABEL_W - 8, y + ROW_H - 7);
   /* Thread names come from the traced program: escaped like any other untrusted text. */
   iotv_xml_str(f, lab);
@@ -59,7 +59,8 @@ static void lane_text(FILE *f, const struct iotv_lane *l, const struct iotv_lane
             "<text x=\"%u\" y=\"%u\" text-anchor=\"end\" font-size=\"10\" fill=\"%s\">%s: %s fds "
             "scanned per call</text>\n",
             LABEL_W - 8, y + ROW_H + COST_H - 3, cost->scanned ? SCAN_COLOR : "#555",
-            iotv_call_name(cost->call), iotv_fmt_count(n, cost->scanned / cost->calls));
+            iotv_call_name(cost->call),
+            iotv_fmt_count(n, (cost->scanned + cost->calls / 2) / cost->calls)); /* as the page */
 }
 
 static void legend(FILE *f, unsigned y) {
@@ -72,6 +73,16 @@ static void legend(FILE *f, unsigned y) {
             x, y, iotv_kind_colors[k], x + 16, y + 11, iotv_kind_labels[k]);
     x += 16 + 13 * (unsigned)strlen(iotv_kind_labels[k]) / 2 + 16;
   }
+}
+
+/* The cell boundary nearest to t, clamped to the drawing. */
+static unsigned cell_of(const struct iotv_scene *sc, uint64_t t) {
+  uint64_t span = sc->end > sc->start ? sc->end - sc->start : 1;
+  if (t <= sc->start)
+    return 0;
+  if (t >= sc->end)
+    return CELLS;
+  return (unsigned)(((__uint128_t)(t - sc->start) * CELLS + span / 2) / span);
 }
 
 int iotv_render_svg(FILE *f, const struct iotv_scene *sc) {
@@ -87,6 +98,7 @@ int iotv_render_svg(FILE *f, const struct iotv_scene *sc) {
     nl += sc->tr[i].nthreads;
   h = TOP + (unsigned)nl * LANE_H + 50;
   iotv_lanes_init(&L, sc->start, sc->end, CELLS);
+  L.show_host = sc->show_host;
   cost = calloc(nl ? nl : 1, sizeof *cost);
   scanned = calloc((nl ? nl : 1) * CELLS, sizeof *scanned);
   mux = calloc((nl ? nl : 1) * CELLS, sizeof *mux);
@@ -116,7 +128,7 @@ int iotv_render_svg(FILE *f, const struct iotv_scene *sc) {
   for (k = 0; k <= 10; k++) {
     char t[32];
     x = LABEL_W + CELLS * (unsigned)k / 10;
-    iotv_fmt_dur(t, sizeof t, (sc->end - sc->start) * k / 10);
+    iotv_fmt_tick(t, sizeof t, (sc->end - sc->start) * k / 10, (sc->end - sc->start) / 10);
     fprintf(f,
             "<line x1=\"%u\" y1=\"%u\" x2=\"%u\" y2=\"%u\" stroke=\"#ccc\"/>"
             "<text x=\"%u\" y=\"%u\" text-anchor=\"middle\" fill=\"#555\">%s</text>\n",
@@ -124,8 +136,11 @@ int iotv_render_svg(FILE *f, const struct iotv_scene *sc) {
   }
   for (i = 0; i < L.n; i++) {
     unsigned y = TOP + (unsigned)i * LANE_H;
-    fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" fill=\"%s\"/>\n", LABEL_W, y + 3,
-            CELLS, ROW_H - 6, iotv_kind_colors[IOTV_RENDER_IDLE]);
+    unsigned a = cell_of(sc, L.lane[i].first_ns), b = cell_of(sc, L.lane[i].until_ns);
+    /* Idle only while the process was there: before it started and after it ended stays blank. */
+    if (b > a)
+      fprintf(f, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" fill=\"%s\"/>\n",
+              LABEL_W + a, y + 3, b - a, ROW_H - 6, iotv_kind_colors[IOTV_RENDER_IDLE]);
     lane_text(f, &L.lane[i], &cost[i], y);
     cc.scanned = scanned + i * CELLS;
     cc.mux_ns = mux + i * CELLS;

@@ -171,6 +171,19 @@ static int summarise(const char *dir, const struct snapshot *before) {
   return status;
 }
 
+/*
+ * What run exits with, as time(1) and strace do: the program's own status, or 128+N when signal N
+ * killed it.  Only a program that succeeded lets a summary problem show through, so a script
+ * still learns that the trace was damaged or missing.
+ */
+static int run_status(int ws, int summary_status) {
+  if (WIFSIGNALED(ws))
+    return 128 + WTERMSIG(ws);
+  if (WEXITSTATUS(ws) != 0)
+    return WEXITSTATUS(ws);
+  return summary_status;
+}
+
 /* SIGTERM and SIGHUP sent to iotrace (a service manager, kill) are meant for the program. */
 static volatile sig_atomic_t run_child;
 static void forward(int sig) {
@@ -259,5 +272,5 @@ int iotv_cmd_run(int argc, char **argv) {
     fprintf(stderr, "iotrace run: %s exited with status %d\n", prog, WEXITSTATUS(ws));
   c = summarise(dir, &before);
   free_snapshot(&before);
-  return c;
+  return run_status(ws, c);
 }

@@ -34,7 +34,13 @@ struct walk {
   unsigned last_mux;    /* the thread's latest multiplexer call, 0 before the first */
   int last_read_eagain; /* its latest read returned EAGAIN */
   int did_read, did_accept, did_mux;
+  uint64_t reads, reads_blocked, reads_eagain; /* this thread's, sorted out when it ends */
 };
+
+/* A select or poll that watched no fd (nfds 0, or every fd negative) only sleeps. */
+static int is_sleep(const struct iot_event *e) {
+  return iotv_call_is_scan(e->call) && (e->arg == 0 || e->aux == 0);
+}
 
 static uint64_t end_of(const struct iot_event *e) {
   return e->start_ns + iot_event_dur_ns(e);
@@ -181,9 +187,17 @@ static void features(struct iotv_features *f, struct walk *w, const struct iot_e
   }
   if (iotv_call_is_read(e->call)) {
     w->did_read = 1;
+    w->reads++;
+    w->reads_blocked += blocked != 0;
+    w->reads_eagain += eagain;
     f->reads++;
     if (w->last_mux)
       f->reads_after_mux++;
+    if (e->result > 0 && e->call != IOT_CALL_RECVMMSG) {
+      f->bytes_read += (uint64_t)e->result;
+      if (w->last_mux)
+        f->bytes_after_mux += (uint64_t)e->result;
+    }
     if (e->result > 0)
       f->reads_data++;
     if (blocked)
@@ -201,11 +215,18 @@ static void features(struct iotv_features *f, struct walk *w, const struct iot_e
   } else if (iotv_call_is_accept(e->call)) {
     w->did_accept = 1;
     f->accepts++;
+    if (w->last_mux)
+      f->accepts_after_mux++;
     if (eagain) {
       f->accepts_eagain++;
       if (iotv_call_is_epoll_wait(w->last_mux))
         f->drained++;
     }
+  } else if (is_sleep(e)) {
+    if (e->call == IOT_CALL_SELECT || e->call == IOT_CALL_PSELECT)
+      f->select_sleeps++;
+    else
+      f->poll_sleeps++;
   } else if (iotv_call_is_mux(e->call)) {
     w->did_mux = 1;
     w->last_mux = e->call;
@@ -290,6 +311,12 @@ struct iotv_stats *iotv_stats_collect(struct iotv_trace *t, int by_site) {
     s->f.threads_reading += w.did_read;
     s->f.threads_accepting += w.did_accept;
     s->f.threads_mux += w.did_mux;
+    if (w.did_read && !w.did_mux) {
+      s->f.threads_reading_plain++;
+      s->f.reads_plain += w.reads;
+      s->f.reads_plain_blocked += w.reads_blocked;
+      s->f.reads_plain_eagain += w.reads_eagain;
+    }
   }
   return s;
 }

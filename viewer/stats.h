@@ -32,7 +32,12 @@ struct iotv_features {
   uint64_t accepts, accepts_eagain;
   uint64_t epoll_ready; /* fds reported ready by the epoll_wait family */
   uint64_t drained;     /* EAGAIN reads/accepts after an epoll_wait on the same thread */
+  uint64_t accepts_after_mux;            /* accepts on a thread that had called a multiplexer */
+  uint64_t bytes_read, bytes_after_mux;  /* bytes the reads returned, and those after a mux */
+  uint64_t select_sleeps, poll_sleeps;   /* select/poll watching no fd: a sleep, not a wait */
+  uint64_t reads_plain, reads_plain_blocked, reads_plain_eagain; /* reads on threads with no mux */
   uint32_t threads_reading, threads_accepting, threads_mux;
+  uint32_t threads_reading_plain; /* threads that read and never called a multiplexer */
   uint64_t ctl_et, ctl_lt; /* epoll_ctl ADD/MOD that asked for EPOLLET, and that did not */
   uint32_t epfds[16]; /* distinct epoll fds waited on (the first 16) */
   uint32_t nepfds;

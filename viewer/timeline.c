@@ -8,10 +8,12 @@
 #include "cmds.h"
 #include "fmt.h"
 #include "inputs.h"
+#include "align.h"
 #include "lanes.h"
 #include "timespec.h"
 
 #define LABEL_MAX 28
+#define HOST_MAX 16 /* more room for labels that start with their host */
 
 /* The glyph, ANSI colour and legend text of each kind; idle and outside come after the kinds. */
 static const struct {
@@ -40,19 +42,20 @@ static unsigned terminal_width(void) {
   return 100;
 }
 
-/* Labels come from the traced program (thread names): never send its control bytes raw. */
-static void label(char *buf, size_t len, uint32_t pid, uint32_t tid, const char *name) {
-  char raw[64];
-  snprintf(raw, sizeof raw, "%u/%u %s", pid, tid, name);
+/* Labels come from the traced program (thread names, host): never send its control bytes raw. */
+static void label(char *buf, size_t len, const char *host, uint32_t pid, uint32_t tid,
+                  const char *name) {
+  char raw[160];
+  iotv_lane_label(raw, sizeof raw, host, pid, tid, name);
   iotv_term_escape(buf, len, raw);
 }
 
 static void print_lane(const struct iotv_lanes *L, const struct iotv_lane *l, int lw, int color) {
-  char lab[256];
+  char lab[512];
   unsigned c;
   int prev = -3;
   uint64_t span = L->to - L->from;
-  label(lab, sizeof lab, l->pid, l->tid, l->name);
+  label(lab, sizeof lab, l->host, l->pid, l->tid, l->name);
   printf("%-*.*s |", lw, lw, lab);
   for (c = 0; c < L->ncells; c++) {
     int k = iotv_lane_cell_kind(l, c), state;
@@ -61,7 +64,7 @@ static void print_lane(const struct iotv_lanes *L, const struct iotv_lane *l, in
     char g;
     if (k >= 0)
       state = k, g = look[k].glyph;
-    else if (ce <= l->first_ns || cs >= l->last_ns)
+    else if (ce <= l->first_ns || cs >= l->until_ns)
       state = -2, g = OUTSIDE_GLYPH;
     else
       state = -1, g = IDLE_GLYPH;
@@ -90,7 +93,8 @@ static void print_axis(const struct iotv_lanes *L, int lw, uint64_t origin) {
     int n;
     if (c < next)
       continue;
-    iotv_fmt_dur(t, sizeof t, L->from - origin + (uint64_t)((__uint128_t)span * c / L->ncells));
+    iotv_fmt_tick(t, sizeof t, L->from - origin + (uint64_t)((__uint128_t)span * c / L->ncells),
+                  (uint64_t)((__uint128_t)span * 10 / L->ncells));
     n = (int)strlen(t);
     if (c + n > L->ncells)
       break;
@@ -112,6 +116,8 @@ static void legend(int color) {
     printf("  %s%c%s %s", color ? look[k].color : "", look[k].glyph, color ? RESET : "",
            look[k].legend);
   printf("  %c idle (between calls)\n", IDLE_GLYPH);
+  printf("a column shows the first of = ! # ~ + that filled 1/%d of it, else what filled most\n",
+         IOTV_CELL_SHARE);
 }
 
 struct window {
@@ -120,7 +126,8 @@ struct window {
 };
 
 static int draw(struct iotv_trace *tr, size_t n, const struct window *w, unsigned width,
-                int color) {
+                int color, const struct iotv_alignment *al) {
+  int show_host = iotv_align_show_host(al);
   struct iotv_lanes L;
   uint64_t start = UINT64_MAX, end = 0, from, to;
   size_t i, nl = 0;
@@ -145,30 +152,34 @@ static int draw(struct iotv_trace *tr, size_t n, const struct window *w, unsigne
   for (i = 0; i < n; i++) {
     size_t k;
     for (k = 0; k < tr[i].nthreads; k++) {
-      char lab[256];
-      label(lab, sizeof lab, tr[i].hdr.pid, tr[i].threads[k].tid, tr[i].threads[k].name);
+      char lab[512];
+      label(lab, sizeof lab, show_host ? tr[i].hdr.host : NULL, tr[i].hdr.pid,
+            tr[i].threads[k].tid, tr[i].threads[k].name);
       if ((int)strlen(lab) > lw)
         lw = (int)strlen(lab);
     }
   }
-  if (lw > LABEL_MAX)
-    lw = LABEL_MAX;
+  if (lw > LABEL_MAX + (show_host ? HOST_MAX : 0))
+    lw = LABEL_MAX + (show_host ? HOST_MAX : 0);
   cells = (int)width - lw - 3;
   if (cells < 10)
     cells = 10;
   iotv_lanes_init(&L, from, to, (unsigned)cells);
+  L.show_host = show_host;
   for (i = 0; i < n; i++)
     if (iotv_lanes_add(&L, &tr[i]) < 0) {
       fprintf(stderr, "iotrace timeline: out of memory\n");
       iotv_lanes_free(&L);
       return IOTV_EXIT_INPUT;
     }
-  printf("timeline %s .. %s of %s, one column = %s, %zu lane%s, t=0 at %s\n",
-         iotv_fmt_dur(a, sizeof a, from - start), iotv_fmt_dur(b, sizeof b, to - start),
+  printf("timeline %s .. %s of %s, one column = %s, %zu lane%s, t=0 at %s%s\n",
+         iotv_fmt_tick(a, sizeof a, from - start, to - from),
+         iotv_fmt_tick(b, sizeof b, to - start, to - from),
          iotv_fmt_dur(c, sizeof c, end - start), iotv_fmt_dur(d, sizeof d, (to - from) / L.ncells),
          nl, nl == 1 ? "" : "s",
          iotv_fmt_wallclock(wall, sizeof wall,
-                            tr[0].hdr.real_anchor_ns - (tr[0].hdr.mono_anchor_ns - start)));
+                            tr[0].hdr.real_anchor_ns - (tr[0].anchor_ns - start)),
+         al->used == IOTV_CLOCK_WALL ? ", placed by wall clock" : "");
   print_axis(&L, lw, start);
   for (i = 0; i < L.n; i++)
     print_lane(&L, &L.lane[i], lw, color);
@@ -178,11 +189,14 @@ static int draw(struct iotv_trace *tr, size_t n, const struct window *w, unsigne
 }
 
 int iotv_cmd_timeline(int argc, char **argv) {
-  enum { FROM = 256, TO, WIDTH, COLOR, NOCOLOR };
+  enum { FROM = 256, TO, WIDTH, COLOR, NOCOLOR, CLOCK };
   static const struct option opts[] = {
       {"from", required_argument, NULL, FROM},   {"to", required_argument, NULL, TO},
       {"width", required_argument, NULL, WIDTH}, {"color", no_argument, NULL, COLOR},
-      {"no-color", no_argument, NULL, NOCOLOR},  {NULL, 0, NULL, 0}};
+      {"no-color", no_argument, NULL, NOCOLOR},  {"clock", required_argument, NULL, CLOCK},
+      {NULL, 0, NULL, 0}};
+  enum iotv_clock clock = IOTV_CLOCK_AUTO;
+  struct iotv_alignment al;
   struct window w = {0, 0, 0, 0};
   struct iotv_trace *tr;
   unsigned width = 0;
@@ -208,6 +222,10 @@ int iotv_cmd_timeline(int argc, char **argv) {
     case NOCOLOR:
       color = 0;
       break;
+    case CLOCK:
+      if (iotv_clock_parse(optarg, &clock) < 0)
+        return iotv_usage_error("timeline", "--clock takes auto, mono or wall");
+      break;
     default:
       return iotv_usage_error("timeline", "unknown option");
     }
@@ -217,8 +235,10 @@ int iotv_cmd_timeline(int argc, char **argv) {
   tr = iotv_open_traces(argc - optind, argv + optind, &n, &status);
   if (!tr)
     return IOTV_EXIT_INPUT;
+  iotv_align(tr, n, clock, &al);
+  iotv_align_note("timeline", &al);
   if (n > 0) {
-    int r = draw(tr, n, &w, width ? width : terminal_width(), color);
+    int r = draw(tr, n, &w, width ? width : terminal_width(), color, &al);
     if (r > status)
       status = r;
   }

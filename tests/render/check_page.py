@@ -146,6 +146,13 @@ def open_page(browser, html, png, want):
     return res
 
 
+def page_ticks(browser, html, zoom):
+    """The axis labels the page draws after running zoom (a script setting its view)."""
+    page = cdp.Page(browser, 1400, 520)
+    page.open(html)
+    return page.evaluate("(() => {" + zoom + " })()")
+
+
 # A page doing everything the render's pages must not: the harness has to see each of them.
 CANARY = """<!DOCTYPE html><html><body><script>console.warn('w'); alert(2);
 var i = document.createElement('img'); i.src = 'http://127.0.0.1:9/x.png';
@@ -201,6 +208,10 @@ def main():
             expect(ep[6] == "0", "epoll_wait scans %s fds per call" % ep[6])
             expect(res["lanes"][0]["cost"] > 100, "no scanning drawn under select")
             expect(res["lanes"][1]["cost"] == 0, "scanning drawn under epoll_wait")
+        # Zoomed to 2 us past the middle of the trace, every axis label still differs.
+        ticks = page_ticks(b, cmp_html, "const L = window.iotrace, a = Math.floor(L.span / 2) + 0.5;"
+                           " return L.view(a, a + 2000);")
+        expect(len(ticks) == 11 and len(set(ticks)) == 11, "zoomed axis labels repeat: %r" % ticks)
         res = open_page(b, hostile_html, os.path.join(a.dir, "hostile.png"),
                         lanes_of(a, [traces["echo_epoll_et"]]))
         expect(any(r[1].startswith(HOSTILE) for r in res["rows"]),

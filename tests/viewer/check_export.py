@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -95,6 +96,44 @@ def check_chrome(a):
     expect(ready - 8 <= len(starts) <= ready, "%d flows for %d ready fds" % (len(starts), ready))
 
 
+def phases_outside(slices):
+    """Phases (tid, name, ts, dur, fd tuples in thread order) that lie in no read of their thread
+    on their fd; a thread's last two events may be phases whose read was never written."""
+    by = {}
+    for sl in slices:
+        by.setdefault(sl[0], []).append(sl)
+    bad = []
+    for evs in by.values():
+        reads = [e for e in evs if e[1] not in ("wait", "copy")]
+        for e in evs[:-2]:
+            if e[1] in ("wait", "copy") and not any(
+                    r[2] <= e[2] and e[2] + e[3] <= r[2] + r[3] and r[4] == e[4] for r in reads):
+                bad.append(e)
+    return bad
+
+
+def check_nesting(a):
+    """Reads long enough to be stored in microseconds still hold their phases, in both exports
+    and whichever order the phases were written in."""
+    for order in (["--phases-first"], []):
+        path, _ = gen(a, "export-nest", "--model", "tpc", "--split", "--units", "--events", "400",
+                      "--threads", "3", *order)
+        ev = json.loads(export(a, "chrome", path))["traceEvents"]
+        # Integer ns, so that the comparison is exact.
+        sl = [(e["tid"], e["name"], round(e["ts"] * 1000), round(e["dur"] * 1000), e["args"]["fd"])
+              for e in ev if e["ph"] == "X"]
+        bad = phases_outside(sl)
+        expect(not bad, "chrome %s: %d phases leave their read, e.g. %r" % (order, len(bad),
+                                                                           bad[:2]))
+        rows = list(csv.reader(io.StringIO(export(a, "csv", path).decode("utf-8"), newline="")))
+        h = rows[0]
+        ti, ci, si, di, fi = (h.index(c) for c in ("tid", "call", "start_ns", "dur_ns", "fd"))
+        sl = [(r[ti], r[ci], int(r[si]), int(r[di]), r[fi]) for r in rows[1:]]
+        sl.sort(key=lambda x: (x[0], x[2]))
+        bad = phases_outside(sl)
+        expect(not bad, "csv %s: %d phases leave their read, e.g. %r" % (order, len(bad), bad[:2]))
+
+
 def check_csv(a):
     path, exp = gen(a, "export-csv", "--model", "mixed", "--events", "300", "--threads", "2",
                     "--thread-name", NASTY_THREAD)
@@ -111,6 +150,20 @@ def check_csv(a):
         counts[r[5]] = counts.get(r[5], 0) + 1
     want = {k: v["count"] for k, v in exp["calls"].items()}
     expect(counts == want, "per-call rows %r, generator %r" % (counts, want))
+    # Rows come in start order within a file, reads before the phases recorded inside them.
+    path3, exp3 = gen(a, "export-order", "--model", "tpc", "--split", "--phases-first",
+                      "--events", "300", "--threads", "4")
+    out = export(a, "csv", path3).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    col = rows[0].index("start_ns")
+    starts = [int(r[col]) for r in rows[1:]]
+    expect(len(starts) == exp3["events"], "%d rows, %d events" % (len(starts), exp3["events"]))
+    expect(starts == sorted(starts), "rows out of start order in one file")
+    # Every string field is quoted, as documented: file, thread, call and kind.
+    raw = out.splitlines()[1].split(",")
+    quoted = [i for i, v in enumerate(raw) if v.startswith('"') and v.endswith('"')]
+    names = [rows[0][i] for i in quoted]
+    expect(names == ["file", "thread", "call", "kind"], "quoted fields: %r" % names)
     # A formula-looking field is defused for spreadsheets.
     path2, _ = gen(a, "export-formula", "--model", "poll", "--events", "20",
                    "--thread-name", "=cmd|' /C calc'!A0")
@@ -118,10 +171,113 @@ def check_csv(a):
     expect(",\"'=cmd|' /C calc'\"," in out, "formula not defused")
 
 
+def check_categories(a):
+    """One category for slices and arrows (Chromium binds flows within one), and one on metadata."""
+    path, _ = gen(a, "export-cat", "--model", "epoll-et", "--events", "200")
+    ev = json.loads(export(a, "chrome", path))["traceEvents"]
+    cats = {e["ph"]: set() for e in ev}
+    for e in ev:
+        cats[e["ph"]].add(e.get("cat"))
+    expect(cats["X"] == cats["s"] == cats["f"] and len(cats["X"]) == 1,
+           "slices and flows in different categories: %r" % cats)
+    expect(None not in cats["M"], "a metadata event without a category")
+    expect(all("kind" in e["args"] for e in ev if e["ph"] == "X"), "a slice without its kind")
+
+
+# Two hosts whose monotonic clocks are 5 hours apart and whose wall clocks 4.6 s apart.
+HOST_A = ["--pid", "100", "--host", "hosta", "--mono-anchor", "1000000000000",
+          "--real-anchor", "1795000000000000000"]
+HOST_B = ["--pid", "100", "--host", "hostb", "--mono-anchor", "19000000000000",
+          "--real-anchor", "1795000004600000000"]
+
+
+def check_hosts(a):
+    """Files from two hosts: placed by wall clock, each its own track, hosts named."""
+    pa, _ = gen(a, "host-a", "--model", "epoll-lt", "--events", "100", *HOST_A)
+    pb, _ = gen(a, "host-b", "--model", "epoll-lt", "--events", "100", *HOST_B)
+    ev = json.loads(export(a, "chrome", pa, pb))["traceEvents"]
+    first = {}
+    for e in ev:
+        if e["ph"] == "X":
+            first[e["pid"]] = min(first.get(e["pid"], e["ts"]), e["ts"])
+    expect(len(first) == 2, "two files with pid 100 share a track: pids %r" % sorted(first))
+    if len(first) == 2:
+        gap = max(first.values()) - min(first.values())
+        expect(4.5e6 < gap < 4.7e6, "second host starts %.0f us after the first, not 4.6 s" % gap)
+    procs = [e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "process_name"]
+    expect(len(procs) == 2 and procs[0].startswith("hosta: ") and procs[1].startswith("hostb: ")
+           and all("pid 100" in p for p in procs), "process names %r" % procs)
+    tids = {(e["pid"], e["tid"]) for e in ev if e["ph"] == "X"}
+    expect(len({t for _, t in tids}) == len(tids), "a tid shared by two tracks: %r" % tids)
+    rows = list(csv.reader(io.StringIO(export(a, "csv", pa, pb).decode("utf-8"), newline="")))
+    col = rows[0].index("start_ns")
+    starts = {}
+    for r in rows[1:]:
+        starts[r[0]] = min(starts.get(r[0], int(r[col])), int(r[col]))
+    expect(len(starts) == 2 and 4.5e9 < max(starts.values()) - min(starts.values()) < 4.7e9,
+           "csv start times %r" % starts)
+    r = subprocess.run([a.viewer, "timeline", "--width", "80", pa, pb], capture_output=True,
+                       text=True)
+    expect(r.returncode == 0 and "placed by wall clock" in r.stdout and "of 4.6" in r.stdout,
+           "timeline of two hosts: %r" % r.stdout[:200])
+    expect("wall clock" in r.stderr, "the timeline did not say how it placed the files")
+    expect("hosta: 100/" in r.stdout and "hostb: 100/" in r.stdout, "lanes without hosts")
+    r = subprocess.run([a.viewer, "timeline", "--clock", "mono", "--width", "80", pa, pb],
+                       capture_output=True, text=True)
+    expect(r.returncode == 0 and "of 18000" in r.stdout, "--clock mono: %r" % r.stdout[:200])
+    # One host: the monotonic clock, no host in the labels.
+    r = subprocess.run([a.viewer, "timeline", "--width", "80", pa], capture_output=True, text=True)
+    expect("placed by wall clock" not in r.stdout and "hosta:" not in r.stdout and not r.stderr,
+           "one host: %r %r" % (r.stdout[:200], r.stderr))
+    r = subprocess.run([a.viewer, "export", "--format", "csv", "--clock", "sideways", "-o", "-",
+                        pa], capture_output=True, text=True)
+    expect(r.returncode == 1 and "--clock" in r.stderr, "a bad --clock: %r" % r.stderr)
+
+
+def check_exec_images(a):
+    """The same pid before and after exec: two tracks, one process name each."""
+    p0, _ = gen(a, "img-0", "--model", "poll", "--events", "50", "--pid", "77", "--execed")
+    p1, _ = gen(a, "img-1", "--model", "poll", "--events", "50", "--pid", "77", "--exec-seq", "1")
+    ev = json.loads(export(a, "chrome", p0, p1))["traceEvents"]
+    names = {}
+    for e in ev:
+        if e["ph"] == "M" and e["name"] == "process_name":
+            names.setdefault(e["pid"], []).append(e["args"]["name"])
+    expect(len(names) == 2 and all(len(v) == 1 for v in names.values()),
+           "process names per track: %r" % names)
+
+
+def check_file_order(a):
+    """A directory's files in number order, exec images in exec order, however they are named."""
+    d = os.path.join(a.dir, "order")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    made = []
+    for pid, seq in ((7, 0), (7, 1), (7, 2), (7, 10), (99, 0), (100, 0)):
+        name = "iotrace.%d%s.trace" % (pid, "-%d" % seq if seq else "")
+        subprocess.run([a.gen, "-o", os.path.join(d, name), "--model", "poll", "--events", "10",
+                        "--pid", str(pid), "--exec-seq", str(seq)], check=True,
+                       capture_output=True)
+        made.append(name)
+    for args in ([d], sorted(os.path.join(d, m) for m in made)):  # a directory, a shell glob
+        r = subprocess.run([a.viewer, "summary"] + args, capture_output=True, text=True)
+        got = [l.split(":")[0].split("/")[-1] for l in r.stdout.splitlines() if l.startswith("== ")]
+        # A glob sorts by bytes: pid 7's images are put in exec order in the places it gave them.
+        lex = sorted(made)
+        images = iter(made[:4])
+        want = made if args == [d] else [next(images) if m in made[:4] else m for m in lex]
+        expect(got == want, "files in the order %r, expected %r" % (got, want))
+
+
 def main():
     a = vtest.parse_args(__doc__)
+    check_file_order(a)
+    check_nesting(a)
     check_chrome(a)
     check_csv(a)
+    check_categories(a)
+    check_hosts(a)
+    check_exec_images(a)
     return checks.done()
 
 

@@ -90,6 +90,17 @@ def main():
             expect(False, "SIGTERM to iotrace run did not end the program within 20 s")
         expect("killed by signal 15" in err, "SIGTERM not passed on: %r" % err[-500:])
         expect("\nrecv " in rest, "no summary after SIGTERM: %r" % rest[-1000:])
+        expect(p.returncode == 128 + 15, "killed by SIGTERM: exit %d, expected 143" % p.returncode)
+        # The program's own exit status comes back, after the summary.
+        prog = ("import socket, sys; a, b = socket.socketpair(); b.send(b'x'); a.recv(1); "
+                "sys.exit(7)")
+        r = run([viewer, "run", "-o", out, "--", "/usr/bin/python3", "-c", prog])
+        expect(r.returncode == 7, "program exited 7: run exited %d" % r.returncode)
+        expect("\nrecv " in r.stdout, "no summary after exit 7: %r" % r.stdout[-1000:])
+        # A program killed by a signal it sends itself: 128 + N, as a shell reports it.
+        prog = "import os, signal; os.kill(os.getpid(), signal.SIGUSR1)"
+        r = run([viewer, "run", "-o", out, "--", "/usr/bin/python3", "-c", prog])
+        expect(r.returncode == 128 + 10, "program killed by SIGUSR1: run exited %d" % r.returncode)
     return checks.done()
 
 

@@ -152,6 +152,57 @@ static void step_tpc(struct gen_thread *th) {
   read_blocked(th, IOT_CALL_RECV, (int32_t)(4 + th->index), th->step++ % 8 == 7 ? 0 : 512);
 }
 
+/* A listener thread waits in epoll_wait and accepts; workers read their connections to EAGAIN. */
+static void step_pool(struct gen_thread *th) {
+  if (th->index == 0) {
+    unsigned flags = 0;
+    uint64_t d = mux_dur(th, &flags);
+    add(th, IOT_CALL_EPOLL_WAIT, d, 3, 1, 64, 40, flags, 0);
+    add(th, IOT_CALL_ACCEPT4, rnd(th, 800, 3000), 4, (int32_t)rnd(th, 10, 900), 0, 0, 0, 0);
+    return;
+  }
+  read_data(th, IOT_CALL_RECV, (int32_t)(20 + th->index));
+  read_eagain(th, IOT_CALL_RECV, (int32_t)(20 + th->index));
+  th->clock += rnd(th, 20000, 90000); /* waiting for the listener to hand it work */
+}
+
+/* Thread per connection whose acceptor waits in poll (a timeout to check for shutdown). */
+static void step_tpc_poll(struct gen_thread *th) {
+  if (th->index == 0) {
+    add(th, IOT_CALL_POLL, rnd(th, 80000, 900000), -1, 1, 1, 1, IOT_EF_BLOCKED, 0);
+    add(th, IOT_CALL_ACCEPT4, rnd(th, 800, 3000), 3, (int32_t)rnd(th, 5, 900), 0, 0, 0, 0);
+    return;
+  }
+  read_blocked(th, IOT_CALL_RECV, (int32_t)(4 + th->index), th->step++ % 8 == 7 ? 0 : 512);
+}
+
+/* A control process: select with no fds as its sleep, nothing else. */
+static void step_sleeper(struct gen_thread *th) {
+  add(th, IOT_CALL_SELECT, rnd(th, 900000, 1100000), -1, 0, 0, 0, IOT_EF_BLOCKED, 0);
+}
+
+/* A protocol client: a banner read a byte at a time, then a poll loop reading replies. */
+static void step_banner(struct gen_thread *th) {
+  if (th->step++ == 0) {
+    unsigned i;
+    for (i = 0; i < 60 && th->qn < GEN_MAX_GROUP - 1; i++)
+      add(th, IOT_CALL_READ, rnd(th, 400, 900), 3, 1, 1, 0, 0, 0);
+    return;
+  }
+  add(th, IOT_CALL_POLL, rnd(th, 60000, 300000), -1, 1, 1, 1, IOT_EF_BLOCKED, 0);
+  add(th, IOT_CALL_READ, rnd(th, 2000, 6000), 3, 4096, 4096, 0, 0, 0);
+}
+
+/* A mail daemon: one read of its configuration pipe, then a poll and accept loop. */
+static void step_mail(struct gen_thread *th) {
+  if (th->step++ == 0) {
+    add(th, IOT_CALL_READ, rnd(th, 400, 900), 5, 300, 4096, 0, 0, 0);
+    return;
+  }
+  add(th, IOT_CALL_POLL, rnd(th, 60000, 300000), -1, 1, 2, 2, IOT_EF_BLOCKED, 0);
+  add(th, IOT_CALL_ACCEPT, rnd(th, 800, 3000), 3, (int32_t)rnd(th, 5, 900), 0, 0, 0, 0);
+}
+
 static void step_single(struct gen_thread *th) {
   int32_t fd = (int32_t)rnd(th, 5, 50);
   add(th, IOT_CALL_ACCEPT, rnd(th, 80000, 900000), 3, fd, 0, 0, IOT_EF_BLOCKED, 0);
@@ -238,6 +289,11 @@ static const struct gen_model models[] = {
     {"single", step_single, "blocking, single-threaded"},
     {"busy", step_busy, "non-blocking busy polling"},
     {"signal", step_signal, "signal-driven"},
+    {"pool", step_pool, "epoll listener + worker pool"},
+    {"tpc-poll", step_tpc_poll, "blocking, thread per connection"},
+    {"sleeper", step_sleeper, "unknown"},
+    {"banner", step_banner, "poll"},
+    {"mail", step_mail, "poll"},
     {"mixed", step_mixed, ""},
 };
 

@@ -159,7 +159,7 @@ static void usage(FILE *f) {
              "  [--capacity SLOTS per chunk] [--seed S] [--split [--phases-first]] [--stacks]\n"
              "  [--no-rseq] [--units] [--not-closed] [--execed] [--dropped N] [--pid P]\n"
              "  [--exec-seq N] [--cmdline 'a b'] [--host H] [--thread-name N] [--reserve BYTES]\n"
-             "  [--cut-back BYTES]"
+             "  [--cut-back BYTES] [--mono-anchor NS] [--real-anchor NS]"
              "  [--zero-chunk I] [--torn-every N] [--expect FILE.json]\nmodels:");
   gen_models_list(f);
 }
@@ -184,6 +184,8 @@ static int parse(int argc, char **argv) {
     ZERO,
     TORN,
     EXPECT,
+    MONO,
+    REAL,
     CAP,
     SEED
   };
@@ -210,6 +212,8 @@ static int parse(int argc, char **argv) {
                                      {"zero-chunk", required_argument, NULL, ZERO},
                                      {"torn-every", required_argument, NULL, TORN},
                                      {"expect", required_argument, NULL, EXPECT},
+                                     {"mono-anchor", required_argument, NULL, MONO},
+                                     {"real-anchor", required_argument, NULL, REAL},
                                      {"help", no_argument, NULL, 'h'},
                                      {NULL, 0, NULL, 0}};
   int c;
@@ -269,6 +273,12 @@ static int parse(int argc, char **argv) {
     case HOST:
       gen_opt.host = optarg;
       break;
+    case MONO:
+      gen_opt.mono_anchor = strtoull(optarg, NULL, 0);
+      break;
+    case REAL:
+      gen_opt.real_anchor = strtoull(optarg, NULL, 0);
+      break;
     case TNAME:
       gen_opt.thread_name = optarg;
       break;
@@ -302,9 +312,13 @@ static int parse(int argc, char **argv) {
     return -1;
   }
   /* These models describe one thread; the thread-per-connection one needs several. */
-  if (strcmp(model->name, "single") == 0 || strcmp(model->name, "signal") == 0)
+  if (strcmp(model->name, "single") == 0 || strcmp(model->name, "signal") == 0 ||
+      strcmp(model->name, "sleeper") == 0 || strcmp(model->name, "banner") == 0 ||
+      strcmp(model->name, "mail") == 0)
     gen_opt.threads = 1;
-  if (strcmp(model->name, "tpc") == 0 && gen_opt.threads < 2)
+  if ((strcmp(model->name, "tpc") == 0 || strcmp(model->name, "tpc-poll") == 0 ||
+       strcmp(model->name, "pool") == 0) &&
+      gen_opt.threads < 2)
     gen_opt.threads = 4;
   return 0;
 }
@@ -326,8 +340,9 @@ static void fill_header(struct iot_file_header *h) {
   h->stack_depth = gen_opt.stacks ? 8 : 0;
   h->pollfd_size = 8;
   h->epoll_event_size = 12;
-  h->mono_anchor_ns = 1000000000000ull;
-  h->real_anchor_ns = 1795000000123456789ull; /* 2026-11-18, fixed so golden files hold */
+  h->mono_anchor_ns = gen_opt.mono_anchor ? gen_opt.mono_anchor : 1000000000000ull;
+  /* 2026-11-18, fixed so golden files hold */
+  h->real_anchor_ns = gen_opt.real_anchor ? gen_opt.real_anchor : 1795000000123456789ull;
   h->dropped_events = gen_opt.dropped;
   h->exec_seq = gen_opt.exec_seq;
   snprintf(h->host, sizeof h->host, "%s", gen_opt.host);

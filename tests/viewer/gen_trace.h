@@ -22,6 +22,7 @@ struct gen_event {
 struct gen_options {
   const char *out, *expect, *model, *cmdline, *host, *thread_name;
   uint64_t events, seed, reserve, cut_back, dropped;
+  uint64_t mono_anchor, real_anchor; /* 0: the fixed defaults */
   unsigned threads, capacity, pid, exec_seq;
   int split, phases_first, stacks, no_rseq, not_closed, execed, units;
   long zero_chunk, torn_every;
