@@ -34,12 +34,29 @@ void iotv_hist_add(struct iotv_hist *h, uint64_t v) {
 }
 
 uint64_t iotv_hist_pct(const struct iotv_hist *h, unsigned pct) {
+  return iotv_hist_quantile(h, pct, 100);
+}
+
+void iotv_hist_merge(struct iotv_hist *into, const struct iotv_hist *from) {
+  unsigned b;
+  if (from->n == 0)
+    return;
+  if (into->n == 0 || from->min < into->min)
+    into->min = from->min;
+  if (from->max > into->max)
+    into->max = from->max;
+  into->n += from->n;
+  for (b = 0; b < IOTV_HIST_BUCKETS; b++)
+    into->bucket[b] += from->bucket[b];
+}
+
+uint64_t iotv_hist_quantile(const struct iotv_hist *h, uint64_t num, uint64_t den) {
   uint64_t rank, seen = 0, lo, width, v;
   unsigned b;
-  if (h->n == 0)
+  if (h->n == 0 || den == 0)
     return 0;
   /* Integer arithmetic: 0.99 * n in floating point can land just above an integer. */
-  rank = (pct * h->n + 99u) / 100u;
+  rank = (uint64_t)(((unsigned __int128)num * h->n + den - 1) / den);
   if (rank < 1)
     rank = 1;
   if (rank > h->n)

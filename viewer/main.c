@@ -13,11 +13,15 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"summary", iotv_cmd_summary, "summary [--json] [--by-site] FILE|DIR...",
+    {"summary", iotv_cmd_summary,
+     "summary [--json] [--by-site] [--sort KEY] [--width N] FILE|DIR...",
      "Per-process table of calls: counts, blocked, EAGAIN, errors, time percentiles,\n"
-     "wait vs copy time, fds scanned and ready, bytes each way, and the IO model.\n"
-     "  --json     machine-readable output (schema in docs/summary-json.md)\n"
-     "  --by-site  also break calls down by call site (traces recorded with IOTRACE_STACK)\n"},
+     "wait vs copy time, fds scanned and ready, bytes each way, and the IO model;\n"
+     "with several files, a total over all of them.\n"
+     "  --json      machine-readable output (schema in docs/summary-json.md)\n"
+     "  --by-site   also break calls down by call site (traces recorded with IOTRACE_STACK)\n"
+     "  --sort KEY  rows by calls, time, wait, copy, errors, p99, max (most first) or name\n"
+     "  --width N   fit the table to N columns (default: the terminal's; no limit otherwise)\n"},
     {"timeline", iotv_cmd_timeline,
      "timeline [--from T] [--to T] [--width N] [--clock C] FILE|DIR...",
      "One lane per thread showing where its time went, sized to the terminal.\n"

@@ -253,6 +253,8 @@ static void event(struct iotv_stats *s, struct iotv_trace *t, struct walk *w,
   cs->blocked += blocked;
   cs->would_block += eagain;
   cs->errors += err;
+  if (err)
+    cs->errnos[e->err < IOTV_ERRNOS ? e->err : 0]++;
   cs->time_ns += dur;
   iotv_hist_add(&cs->hist, dur);
   iot_event_bytes(e, &t->hdr, &to_k, &to_u);
@@ -319,6 +321,28 @@ struct iotv_stats *iotv_stats_collect(struct iotv_trace *t, int by_site) {
     }
   }
   return s;
+}
+
+void iotv_callstat_merge(struct iotv_callstat *into, const struct iotv_callstat *from) {
+  unsigned i;
+  into->count += from->count;
+  into->blocked += from->blocked;
+  into->would_block += from->would_block;
+  into->errors += from->errors;
+  into->time_ns += from->time_ns;
+  into->wait_ns += from->wait_ns;
+  into->copy_ns += from->copy_ns;
+  into->fds_scanned += from->fds_scanned;
+  into->fds_watched += from->fds_watched;
+  into->fds_ready += from->fds_ready;
+  into->bytes_asked += from->bytes_asked;
+  into->bytes_to_kernel += from->bytes_to_kernel;
+  into->bytes_to_user += from->bytes_to_user;
+  if (from->interest_max > into->interest_max)
+    into->interest_max = from->interest_max;
+  for (i = 0; i < IOTV_ERRNOS; i++)
+    into->errnos[i] += from->errnos[i];
+  iotv_hist_merge(&into->hist, &from->hist);
 }
 
 void iotv_stats_free(struct iotv_stats *s) {

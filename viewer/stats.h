@@ -7,12 +7,15 @@
 #include "hist.h"
 #include "reader.h"
 
+#define IOTV_ERRNOS 134 /* errno values Linux defines, 1..133 */
+
 struct iotv_callstat {
   uint64_t count, blocked, would_block, errors;
   uint64_t time_ns, wait_ns, copy_ns;
   uint64_t fds_scanned, fds_watched, fds_ready;
   uint64_t bytes_asked, bytes_to_kernel, bytes_to_user;
   uint64_t interest_max;
+  uint64_t errnos[IOTV_ERRNOS]; /* failures by errno; [0] holds errno values past the table */
   struct iotv_hist hist;
 };
 
@@ -51,6 +54,9 @@ struct iotv_stats {
   struct iotv_features f;
   struct iotv_map *sites; /* (site << 8 | call) -> struct iotv_sitestat, with by_site only */
 };
+
+/* Adds one process's figures for a call into a total over several processes. */
+void iotv_callstat_merge(struct iotv_callstat *into, const struct iotv_callstat *from);
 
 /* Walks every event of t once; memory does not depend on the number of events. */
 struct iotv_stats *iotv_stats_collect(struct iotv_trace *t, int by_site);

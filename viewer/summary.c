@@ -7,8 +7,16 @@
 
 #include "cmds.h"
 #include "inputs.h"
+#include "term.h"
 
-static int summarize(const char *path, int json, int by_site, int *first) {
+/* Figures summed over every file given, for the total after them. */
+struct totals {
+  struct iotv_callstat *calls; /* IOT_CALL_COUNT of them */
+  size_t nprocs;
+};
+
+static int summarize(const char *path, int json, int by_site, int *first,
+                     const struct iotv_table_opts *o, struct totals *tot) {
   struct iotv_trace t;
   struct iotv_proc p;
   int status = IOTV_EXIT_OK;
@@ -30,7 +38,13 @@ static int summarize(const char *path, int json, int by_site, int *first) {
   } else {
     if (!*first)
       fputc('\n', stdout);
-    iotv_summary_text(stdout, &p, by_site);
+    iotv_summary_text(stdout, &p, by_site, o);
+  }
+  if (tot->calls) {
+    unsigned c;
+    for (c = 1; c < IOT_CALL_COUNT; c++)
+      iotv_callstat_merge(&tot->calls[c], &p.s->call[c]);
+    tot->nprocs++;
   }
   *first = 0;
   if (iotv_trace_damaged(&t))
@@ -41,9 +55,14 @@ static int summarize(const char *path, int json, int by_site, int *first) {
 }
 
 int iotv_cmd_summary(int argc, char **argv) {
-  static const struct option opts[] = {
-      {"json", no_argument, NULL, 'j'}, {"by-site", no_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                       {"by-site", no_argument, NULL, 's'},
+                                       {"sort", required_argument, NULL, 'o'},
+                                       {"width", required_argument, NULL, 'w'},
+                                       {NULL, 0, NULL, 0}};
   struct iotv_inputs in;
+  struct iotv_table_opts o = {0, iotv_terminal_columns()};
+  struct totals tot = {NULL, 0};
   int json = 0, by_site = 0, c, status = IOTV_EXIT_OK, first = 1;
   size_t i;
   optind = 1;
@@ -52,7 +71,14 @@ int iotv_cmd_summary(int argc, char **argv) {
       json = 1;
     else if (c == 's')
       by_site = 1;
-    else
+    else if (c == 'o' && (o.sort = iotv_summary_sort_key(optarg)) < 0)
+      return iotv_usage_error("summary", "--sort takes calls, time, wait, copy, errors, p99, max "
+                                         "or name");
+    else if (c == 'w' && (atoi(optarg) < 40 || atoi(optarg) > 100000))
+      return iotv_usage_error("summary", "--width must be between 40 and 100000");
+    else if (c == 'w')
+      o.width = (unsigned)atoi(optarg);
+    else if (c != 'o')
       return iotv_usage_error("summary", "unknown option");
   }
   if (optind >= argc)
@@ -63,15 +89,24 @@ int iotv_cmd_summary(int argc, char **argv) {
   }
   if (in.failed)
     status = IOTV_EXIT_INPUT;
+  if (in.n > 1)
+    tot.calls = calloc(IOT_CALL_COUNT, sizeof *tot.calls);
   if (json)
     fputs("{\"processes\":[", stdout);
   for (i = 0; i < in.n; i++) {
-    int r = summarize(in.paths[i], json, by_site, &first);
+    int r = summarize(in.paths[i], json, by_site, &first, &o, &tot);
     if (r > status)
       status = r;
   }
   if (json)
-    fputs("\n]}\n", stdout);
+    fputs("\n]", stdout);
+  if (tot.nprocs > 1 && json)
+    iotv_summary_total_json(stdout, tot.calls, tot.nprocs);
+  else if (tot.nprocs > 1)
+    iotv_summary_total_text(stdout, tot.calls, tot.nprocs, &o);
+  if (json)
+    fputs("}\n", stdout);
+  free(tot.calls);
   iotv_inputs_free(&in);
   return status;
 }

@@ -14,7 +14,19 @@ struct iotv_proc {
   char evidence[256];
 };
 
-void iotv_summary_text(FILE *f, const struct iotv_proc *p, int by_site);
+/* How the text table is laid out: sort key (iotv_summary_sort_key, 0 for call order) and the
+ * width to fit (0: no limit). */
+struct iotv_table_opts {
+  int sort;
+  unsigned width;
+};
+int iotv_summary_sort_key(const char *name);
+void iotv_summary_text(FILE *f, const struct iotv_proc *p, int by_site,
+                       const struct iotv_table_opts *o);
+/* The table of calls summed over several processes (their percentiles from merged histograms). */
+void iotv_summary_total_text(FILE *f, const struct iotv_callstat *calls, size_t nprocs,
+                             const struct iotv_table_opts *o);
+void iotv_summary_total_json(FILE *f, const struct iotv_callstat *calls, size_t nprocs);
 /* One element of the "processes" array. */
 void iotv_summary_json(FILE *f, const struct iotv_proc *p, int by_site);
 /* Site keys sorted by time spent, most first (malloc'd, *n of them). */

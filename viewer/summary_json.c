@@ -2,6 +2,7 @@
  * docs/summary-json.md. */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fmt.h"
 #include "maps.h"
@@ -17,6 +18,25 @@ static void boolean(FILE *f, const char *key, int v) {
   fprintf(f, ",\"%s\":%s", key, v ? "true" : "false");
 }
 
+/* Failures by errno name: {"EAGAIN": 300, "ECONNRESET": 2}; "other" for numbers past the table. */
+static void errnos_json(FILE *f, const struct iotv_callstat *c) {
+  unsigned e;
+  int first = 1;
+  fputs(",\"errnos\":{", f);
+  for (e = 1; e <= IOTV_ERRNOS; e++) {
+    unsigned i = e % IOTV_ERRNOS;
+    const char *n = i ? strerrorname_np((int)i) : "other";
+    char unnamed[16];
+    if (!c->errnos[i])
+      continue;
+    if (!n)
+      snprintf(unnamed, sizeof unnamed, "E%u", i), n = unnamed;
+    fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", n, c->errnos[i]);
+    first = 0;
+  }
+  fputc('}', f);
+}
+
 static void call_json(FILE *f, const char *name, const struct iotv_callstat *c, int first) {
   fputs(first ? "\n    " : ",\n    ", f);
   iotv_json_str(f, name);
@@ -27,7 +47,10 @@ static void call_json(FILE *f, const char *name, const struct iotv_callstat *c, 
   u64(f, "time_ns", c->time_ns);
   u64(f, "mean_ns", c->count ? c->time_ns / c->count : 0);
   u64(f, "p50_ns", iotv_hist_pct(&c->hist, 50));
+  u64(f, "p90_ns", iotv_hist_pct(&c->hist, 90));
   u64(f, "p99_ns", iotv_hist_pct(&c->hist, 99));
+  u64(f, "p999_ns", iotv_hist_quantile(&c->hist, 999, 1000));
+  u64(f, "max_ns", c->hist.max);
   u64(f, "wait_ns", c->wait_ns);
   u64(f, "copy_ns", c->copy_ns);
   u64(f, "fds_scanned", c->fds_scanned);
@@ -37,7 +60,20 @@ static void call_json(FILE *f, const char *name, const struct iotv_callstat *c, 
   u64(f, "bytes_to_kernel", c->bytes_to_kernel);
   u64(f, "bytes_to_user", c->bytes_to_user);
   u64(f, "interest_max", c->interest_max);
+  errnos_json(f, c);
   fputc('}', f);
+}
+
+void iotv_summary_total_json(FILE *f, const struct iotv_callstat *calls, size_t nprocs) {
+  unsigned c;
+  int first = 1;
+  fprintf(f, ",\n\"total\":{\"processes\":%zu,\"calls\":{", nprocs);
+  for (c = 1; c < IOT_CALL_COUNT; c++)
+    if (calls[c].count) {
+      call_json(f, iotv_call_name(c), &calls[c], first);
+      first = 0;
+    }
+  fputs("}}", f);
 }
 
 /* With --by-site only: an extra "sites" array, outside the fixed schema other tools rely on. */

@@ -29,7 +29,8 @@ struct column {
 COUNT_CELL(cell_count, c->count)
 COUNT_CELL(cell_blocked, c->blocked)
 COUNT_CELL(cell_eagain, c->would_block)
-COUNT_CELL(cell_errors, c->errors)
+/* EAGAIN has its own column: errors are the other failures. */
+COUNT_CELL(cell_errors, c->errors - (c->would_block < c->errors ? c->would_block : c->errors))
 DUR_CELL(cell_time, c->time_ns)
 DUR_CELL(cell_mean, c->count ? c->time_ns / c->count : 0)
 /* The total row has no histogram: a percentile of mixed calls would mean nothing. */
@@ -44,8 +45,26 @@ static void cell_p50(char *buf, size_t len, const struct iotv_callstat *c) {
   pct_cell(buf, len, c, 50);
 }
 
+static void cell_p90(char *buf, size_t len, const struct iotv_callstat *c) {
+  pct_cell(buf, len, c, 90);
+}
+
 static void cell_p99(char *buf, size_t len, const struct iotv_callstat *c) {
   pct_cell(buf, len, c, 99);
+}
+
+static void cell_p999(char *buf, size_t len, const struct iotv_callstat *c) {
+  if (c->hist.n == 0)
+    snprintf(buf, len, "-");
+  else
+    iotv_fmt_dur(buf, len, iotv_hist_quantile(&c->hist, 999, 1000));
+}
+
+static void cell_max(char *buf, size_t len, const struct iotv_callstat *c) {
+  if (c->hist.n == 0)
+    snprintf(buf, len, "-");
+  else
+    iotv_fmt_dur(buf, len, c->hist.max);
 }
 DUR_CELL(cell_wait, c->wait_ns)
 DUR_CELL(cell_copy, c->copy_ns)
@@ -65,19 +84,21 @@ static const struct column columns[] = {
     {"calls", 9, cell_count},      {"blocked", 8, cell_blocked},
     {"EAGAIN", 8, cell_eagain},    {"errors", 7, cell_errors},
     {"time", 9, cell_time},        {"mean", 9, cell_mean},
-    {"p50", 9, cell_p50},          {"p99", 9, cell_p99},
-    {"wait", 9, cell_wait},        {"copy", 9, cell_copy},
-    {"scanned", 9, cell_scanned},  {"ready", 8, cell_ready},
-    {"scan/rdy", 8, cell_ratio},   {"to kernel", 11, cell_to_kernel},
-    {"to user", 11, cell_to_user},
+    {"p50", 9, cell_p50},          {"p90", 9, cell_p90},
+    {"p99", 9, cell_p99},          {"p99.9", 9, cell_p999},
+    {"max", 9, cell_max},          {"wait", 9, cell_wait},
+    {"copy", 9, cell_copy},        {"scanned", 9, cell_scanned},
+    {"ready", 8, cell_ready},      {"scan/rdy", 8, cell_ratio},
+    {"to kernel", 11, cell_to_kernel}, {"to user", 11, cell_to_user},
 };
 
 #define NCOLUMNS (sizeof columns / sizeof columns[0])
+#define NAME_WIDTH 12
 
-static void row(FILE *f, const char *name, const struct iotv_callstat *c) {
+static void row(FILE *f, const char *name, const struct iotv_callstat *c, size_t from, size_t to) {
   size_t i;
-  fprintf(f, "%-12s", name);
-  for (i = 0; i < NCOLUMNS; i++) {
+  fprintf(f, "%-*s", NAME_WIDTH, name);
+  for (i = from; i < to; i++) {
     char buf[48];
     columns[i].cell(buf, sizeof buf, c);
     fprintf(f, " %*s", columns[i].width, buf);
@@ -85,16 +106,87 @@ static void row(FILE *f, const char *name, const struct iotv_callstat *c) {
   fputc('\n', f);
 }
 
+/* --sort: rows ordered by one column, most first; "name" alphabetically; default call order. */
+static const char *const sort_keys[] = {"calls", "time", "wait", "copy", "errors", "p99", "max",
+                                        "name"};
+
+int iotv_summary_sort_key(const char *name) {
+  size_t i;
+  for (i = 0; i < sizeof sort_keys / sizeof sort_keys[0]; i++)
+    if (strcmp(name, sort_keys[i]) == 0)
+      return (int)i + 1;
+  return -1;
+}
+
+static uint64_t sort_value(const struct iotv_callstat *c, int key) {
+  switch (key) {
+  case 1:
+    return c->count;
+  case 2:
+    return c->time_ns;
+  case 3:
+    return c->wait_ns;
+  case 4:
+    return c->copy_ns;
+  case 5:
+    return c->errors;
+  case 6:
+    return iotv_hist_pct(&c->hist, 99);
+  case 7:
+    return c->hist.max;
+  default:
+    return 0;
+  }
+}
+
+static const struct iotv_callstat *sort_calls;
+static int sort_by;
+static int cmp_rows(const void *a, const void *b) {
+  unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+  uint64_t vx, vy;
+  if (sort_by == 8)
+    return strcmp(iotv_call_name(x), iotv_call_name(y));
+  vx = sort_value(&sort_calls[x], sort_by);
+  vy = sort_value(&sort_calls[y], sort_by);
+  return vx != vy ? (vx < vy ? 1 : -1) : (x > y) - (x < y);
+}
+
+/* The failures of each call by errno, EAGAIN included: "recv: EAGAIN 300, ECONNRESET 2". */
+static void errno_lines(FILE *f, const struct iotv_callstat *calls) {
+  unsigned c, e;
+  int any = 0;
+  for (c = 1; c < IOT_CALL_COUNT; c++) {
+    const struct iotv_callstat *x = &calls[c];
+    int first = 1;
+    if (!x->errors)
+      continue;
+    if (!any)
+      fprintf(f, "failures by errno:\n");
+    any = 1;
+    fprintf(f, "  %s:", iotv_call_name(c));
+    for (e = 1; e <= IOTV_ERRNOS; e++) {
+      unsigned i = e % IOTV_ERRNOS; /* the "other" bucket, 0, last */
+      const char *n = i ? strerrorname_np((int)i) : "other";
+      char cnt[32];
+      if (!x->errnos[i])
+        continue;
+      fprintf(f, "%s %s %s", first ? "" : ",", n ? n : "?", iotv_fmt_count(cnt, x->errnos[i]));
+      first = 0;
+    }
+    fputc('\n', f);
+  }
+}
+
 /* The total row sums what adds up; percentiles of a mix of calls would mean nothing. The wait and
  * copy phase rows lie inside their reads' time and bytes, so only their stray wait and copy time
  * (phases whose read is missing) is added. */
-static void total_row(FILE *f, const struct iotv_stats *s) {
+static void total_row(FILE *f, const struct iotv_callstat *calls, size_t from, size_t to) {
   struct iotv_callstat *sum = calloc(1, sizeof *sum);
   unsigned c;
   if (!sum)
     return;
   for (c = 1; c < IOT_CALL_COUNT; c++) {
-    const struct iotv_callstat *x = &s->call[c];
+    const struct iotv_callstat *x = &calls[c];
     sum->wait_ns += x->wait_ns;
     sum->copy_ns += x->copy_ns;
     if (iotv_call_is_phase(c))
@@ -109,10 +201,48 @@ static void total_row(FILE *f, const struct iotv_stats *s) {
     sum->bytes_to_kernel += x->bytes_to_kernel;
     sum->bytes_to_user += x->bytes_to_user;
   }
-  row(f, "total", sum);
-  if (s->call[IOT_CALL_PHASE_WAIT].count || s->call[IOT_CALL_PHASE_COPY].count)
-    fprintf(f, "(total leaves out the wait and copy rows: phases happen inside their reads)\n");
+  row(f, "total", sum, from, to);
   free(sum);
+}
+
+/*
+ * The table of one process, or of the total over several: one row per call, then the total.  On
+ * a terminal narrower than the table, the columns are cut into groups that each fit, every group
+ * led by the call names.
+ */
+static void table(FILE *f, const struct iotv_callstat *calls, const struct iotv_table_opts *o) {
+  unsigned order[IOT_CALL_COUNT], n = 0, c, k;
+  size_t from = 0, to, i;
+  for (c = 1; c < IOT_CALL_COUNT; c++)
+    if (calls[c].count)
+      order[n++] = c;
+  if (o->sort > 0) {
+    sort_calls = calls;
+    sort_by = o->sort;
+    qsort(order, n, sizeof *order, cmp_rows);
+  }
+  while (from < NCOLUMNS) {
+    unsigned used = NAME_WIDTH;
+    for (to = from; to < NCOLUMNS; to++) {
+      if (o->width && to > from && used + 1 + (unsigned)columns[to].width > o->width)
+        break;
+      used += 1 + (unsigned)columns[to].width;
+    }
+    if (from > 0)
+      fputc('\n', f);
+    fprintf(f, "%-*s", NAME_WIDTH, "call");
+    for (i = from; i < to; i++)
+      fprintf(f, " %*s", columns[i].width, columns[i].head);
+    fputc('\n', f);
+    for (k = 0; k < n; k++)
+      row(f, iotv_call_name(order[k]), &calls[order[k]], from, to);
+    total_row(f, calls, from, to);
+    from = to;
+  }
+  if (calls[IOT_CALL_PHASE_WAIT].count || calls[IOT_CALL_PHASE_COPY].count)
+    fprintf(f, "(total leaves out the wait and copy rows: phases happen inside their reads)\n");
+  fprintf(f, "(errors are failures other than EAGAIN, which has its own column)\n");
+  errno_lines(f, calls);
 }
 
 /* What the shim said while it traced (a full disk, a setting it ignored), with when. */
@@ -199,18 +329,16 @@ static void sites_text(FILE *f, const struct iotv_proc *p) {
   iotv_sym_free(sym);
 }
 
-void iotv_summary_text(FILE *f, const struct iotv_proc *p, int by_site) {
-  unsigned c;
-  size_t i;
+void iotv_summary_text(FILE *f, const struct iotv_proc *p, int by_site,
+                       const struct iotv_table_opts *o) {
   header(f, p);
-  fprintf(f, "%-12s", "call");
-  for (i = 0; i < NCOLUMNS; i++)
-    fprintf(f, " %*s", columns[i].width, columns[i].head);
-  fputc('\n', f);
-  for (c = 1; c < IOT_CALL_COUNT; c++)
-    if (p->s->call[c].count)
-      row(f, iotv_call_name(c), &p->s->call[c]);
-  total_row(f, p->s);
+  table(f, p->s->call, o);
   if (by_site)
     sites_text(f, p);
+}
+
+void iotv_summary_total_text(FILE *f, const struct iotv_callstat *calls, size_t nprocs,
+                             const struct iotv_table_opts *o) {
+  fprintf(f, "\n== total of %zu processes\n\n", nprocs);
+  table(f, calls, o);
 }

@@ -1,6 +1,9 @@
 /* Text for a terminal: every string that came from a trace or a file name passes through here. */
 #include "term.h"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
@@ -77,4 +80,11 @@ void iotv_term_printf(FILE *f, const char *fmt, ...) {
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
   iotv_term_str(f, line);
+}
+
+unsigned iotv_terminal_columns(void) {
+  struct winsize ws;
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
+  return 0;
 }

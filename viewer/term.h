@@ -14,5 +14,7 @@ void iotv_term_str(FILE *f, const char *s);
 /* printf, then the whole line escaped as above: for messages that quote file names or trace
  * contents. */
 void iotv_term_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The width of the terminal standard output is, 0 when it is not one. */
+unsigned iotv_terminal_columns(void);
 
 #endif

@@ -2,7 +2,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cmds.h"
@@ -33,10 +32,9 @@ static const struct {
 #define DIM "\033[2m"
 
 static unsigned terminal_width(void) {
-  struct winsize ws;
   const char *cols = getenv("COLUMNS");
-  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-    return ws.ws_col;
+  if (iotv_terminal_columns() > 0)
+    return iotv_terminal_columns();
   if (cols && atoi(cols) > 0)
     return (unsigned)atoi(cols);
   return 100;

@@ -261,7 +261,8 @@ def check_file_order(a):
         made.append(name)
     for args in ([d], sorted(os.path.join(d, m) for m in made)):  # a directory, a shell glob
         r = subprocess.run([a.viewer, "summary"] + args, capture_output=True, text=True)
-        got = [l.split(":")[0].split("/")[-1] for l in r.stdout.splitlines() if l.startswith("== ")]
+        got = [l.split(":")[0].split("/")[-1] for l in r.stdout.splitlines()
+               if l.startswith("== ") and not l.startswith("== total")]
         # A glob sorts by bytes: pid 7's images are put in exec order in the places it gave them.
         lex = sorted(made)
         images = iter(made[:4])

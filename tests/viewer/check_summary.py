@@ -16,10 +16,12 @@ PROCESS_KEYS = {
     "model": dict, "calls": dict, "notes": list,
 }
 CALL_KEYS = [
-    "count", "blocked", "would_block", "errors", "time_ns", "mean_ns", "p50_ns", "p99_ns",
-    "wait_ns", "copy_ns", "fds_scanned", "fds_watched", "fds_ready", "bytes_asked",
-    "bytes_to_kernel", "bytes_to_user", "interest_max",
+    "count", "blocked", "would_block", "errors", "time_ns", "mean_ns", "p50_ns", "p90_ns",
+    "p99_ns", "p999_ns", "max_ns", "wait_ns", "copy_ns", "fds_scanned", "fds_watched",
+    "fds_ready", "bytes_asked", "bytes_to_kernel", "bytes_to_user", "interest_max", "errnos",
 ]
+NUMBER_KEYS = [k for k in CALL_KEYS if k != "errnos"]
+PERCENTILES = ("p50_ns", "p90_ns", "p99_ns", "p999_ns")
 PROCESS_CHECKS = ["pid", "threads", "closed", "truncated", "damaged_ranges", "dropped_events",
                   "events", "torn_slots"]
 
@@ -48,9 +50,15 @@ def check_schema(proc, allow_sites):
             fail("call %s keys: %s" % (name, list(c)))
         if c.get("count", 0) <= 0:
             fail("call %s listed with count %s" % (name, c.get("count")))
-        for k in CALL_KEYS:
+        for k in NUMBER_KEYS:
             if not isinstance(c.get(k), int) or isinstance(c.get(k), bool) or c.get(k) < 0:
                 fail("call %s field %s = %r is not a non-negative int" % (name, k, c.get(k)))
+        if not isinstance(c.get("errnos"), dict) or sum(c["errnos"].values()) != c.get("errors"):
+            fail("call %s: errnos %r do not add up to its %r errors" % (name, c.get("errnos"),
+                                                                     c.get("errors")))
+        q = [c.get(k, 0) for k in PERCENTILES + ("max_ns",)]
+        if q != sorted(q):
+            fail("call %s: percentiles out of order: %r" % (name, q))
 
 
 def close_enough(got, want):
@@ -73,9 +81,9 @@ def compare(proc, exp, strict_duration):
     for name in sorted(set(got_calls) & set(want_calls)):
         g, w = got_calls[name], want_calls[name]
         for k in CALL_KEYS:
-            ok = close_enough(g[k], w[k]) if k in ("p50_ns", "p99_ns") else g[k] == w[k]
+            ok = close_enough(g[k], w[k]) if k in PERCENTILES else g[k] == w[k]
             if not ok:
-                fail("%s.%s: viewer %d, generator %d" % (name, k, g[k], w[k]))
+                fail("%s.%s: viewer %r, generator %r" % (name, k, g[k], w[k]))
 
 
 def main():

@@ -1,4 +1,5 @@
 /* The summary the generator expects the viewer to print, computed from the events it planned. */
+#define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,8 @@ static const char *const call_names[IOT_CALL_COUNT] = {[IOT_CALL_NONE] = "none",
 struct exp_call {
   uint64_t count, blocked, would_block, errors, time_ns, wait_ns, copy_ns;
   uint64_t fds_scanned, fds_watched, fds_ready, bytes_asked, to_kernel, to_user, interest_max;
-  uint64_t *durs; /* every duration, for exact percentiles */
+  uint64_t errnos[134]; /* failures by errno, [0] for values past it (as the viewer counts) */
+  uint64_t *durs;       /* every duration, for exact percentiles */
   size_t ndurs, cap;
 };
 
@@ -59,6 +61,8 @@ static void count_event(struct gen_expect *x, const struct iot_event *e, int no_
   c->blocked += blocked(e, no_rseq);
   c->would_block += (e->flags & IOT_EF_WOULDBLOCK) != 0;
   c->errors += e->result < 0;
+  if (e->result < 0)
+    c->errnos[e->err < 134 ? e->err : 0]++;
   c->time_ns += d;
   iot_event_bytes(e, &x->h, &k, &u);
   c->to_kernel += k;
@@ -133,9 +137,9 @@ static int cmp_u64(const void *a, const void *b) {
   return p < q ? -1 : p > q;
 }
 
-/* Exact percentile: the ceil(pct% * n)-th smallest value. */
-static uint64_t exact_pct(const struct exp_call *c, unsigned pct) {
-  uint64_t rank = (pct * c->ndurs + 99) / 100;
+/* Exact quantile num/den: the ceil(num/den * n)-th smallest value. */
+static uint64_t exact_q(const struct exp_call *c, uint64_t num, uint64_t den) {
+  uint64_t rank = (num * c->ndurs + den - 1) / den;
   if (c->ndurs == 0)
     return 0;
   if (rank < 1)
@@ -155,19 +159,34 @@ void gen_expect_write(struct gen_expect *x, FILE *f, const char *header_fields) 
     qsort(c->durs, c->ndurs, sizeof *c->durs, cmp_u64);
     fprintf(f,
             "%s\n \"%s\":{\"count\":%llu,\"blocked\":%llu,\"would_block\":%llu,\"errors\":%llu,"
-            "\"time_ns\":%llu,\"mean_ns\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,\"wait_ns\":%llu,"
+            "\"time_ns\":%llu,\"mean_ns\":%llu,\"p50_ns\":%llu,\"p90_ns\":%llu,\"p99_ns\":%llu,"
+            "\"p999_ns\":%llu,\"max_ns\":%llu,\"wait_ns\":%llu,"
             "\"copy_ns\":%llu,\"fds_scanned\":%llu,\"fds_watched\":%llu,\"fds_ready\":%llu,"
             "\"bytes_asked\":%llu,\"bytes_to_kernel\":%llu,\"bytes_to_user\":%llu,"
-            "\"interest_max\":%llu}",
+            "\"interest_max\":%llu,\"errnos\":{",
             first ? "" : ",", call_names[i], (unsigned long long)c->count,
             (unsigned long long)c->blocked, (unsigned long long)c->would_block,
             (unsigned long long)c->errors, (unsigned long long)c->time_ns,
-            (unsigned long long)(c->time_ns / c->count), (unsigned long long)exact_pct(c, 50),
-            (unsigned long long)exact_pct(c, 99), (unsigned long long)c->wait_ns,
+            (unsigned long long)(c->time_ns / c->count), (unsigned long long)exact_q(c, 50, 100),
+            (unsigned long long)exact_q(c, 90, 100), (unsigned long long)exact_q(c, 99, 100),
+            (unsigned long long)exact_q(c, 999, 1000), (unsigned long long)c->durs[c->ndurs - 1],
+            (unsigned long long)c->wait_ns,
             (unsigned long long)c->copy_ns, (unsigned long long)c->fds_scanned,
             (unsigned long long)c->fds_watched, (unsigned long long)c->fds_ready,
             (unsigned long long)c->bytes_asked, (unsigned long long)c->to_kernel,
             (unsigned long long)c->to_user, (unsigned long long)c->interest_max);
+    {
+      unsigned e;
+      int firste = 1;
+      for (e = 0; e < 134; e++)
+        if (c->errnos[e]) {
+          const char *n = e ? strerrorname_np((int)e) : NULL;
+          fprintf(f, "%s\"%s\":%llu", firste ? "" : ",", n ? n : "other",
+                  (unsigned long long)c->errnos[e]);
+          firste = 0;
+        }
+    }
+    fputs("}}", f);
     first = 0;
   }
   fprintf(f, "}}\n");
