@@ -10,6 +10,7 @@
 #include "align.h"
 #include "cmds.h"
 #include "inputs.h"
+#include "placed.h"
 
 static const struct {
   const char *name;
@@ -24,17 +25,25 @@ int iotv_cmd_export(int argc, char **argv) {
   static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                        {"output", required_argument, NULL, 'o'},
                                        {"clock", required_argument, NULL, CLOCK},
+                                       IOTV_FILTER_OPTIONS,
                                        {NULL, 0, NULL, 0}};
   enum iotv_clock clock = IOTV_CLOCK_AUTO;
-  struct iotv_alignment al;
+  struct iotv_filter filter;
+  struct iotv_placed pl;
   const char *format = NULL, *out = NULL;
   struct iotv_trace *tr;
   size_t i, n = 0, fi;
   uint64_t base = UINT64_MAX;
   int c, status = IOTV_EXIT_OK;
   FILE *f;
+  memset(&filter, 0, sizeof filter);
   optind = 1;
   while ((c = getopt_long(argc, argv, "f:o:", opts, NULL)) != -1) {
+    int r;
+    if (iotv_filter_is_option(c) && (r = iotv_filter_option(&filter, "export", c, optarg)))
+      return r;
+    else if (iotv_filter_is_option(c))
+      continue;
     if (c == 'f')
       format = optarg;
     else if (c == 'o')
@@ -57,11 +66,9 @@ int iotv_cmd_export(int argc, char **argv) {
     return iotv_usage_error("export", "-o OUT is required (- for standard output)");
   if (optind >= argc)
     return iotv_usage_error("export", "no trace file given");
-  tr = iotv_open_traces(argc - optind, argv + optind, &n, &status);
-  if (!tr)
+  if (iotv_open_placed(&pl, argc - optind, argv + optind, &status, "export", clock, &filter) < 0)
     return IOTV_EXIT_INPUT;
-  iotv_align(tr, n, clock, &al);
-  iotv_align_note("export", &al);
+  tr = pl.tr, n = pl.n;
   /* The common time base is the earliest of the files' anchors. */
   for (i = 0; i < n; i++)
     if (tr[i].anchor_ns < base)
@@ -77,6 +84,6 @@ int iotv_cmd_export(int argc, char **argv) {
       status = IOTV_EXIT_INPUT;
     }
   }
-  iotv_close_traces(tr, n);
+  iotv_close_placed(&pl);
   return status;
 }

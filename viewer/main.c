@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "filter.h"
 
 struct command {
   const char *name;
@@ -12,36 +13,35 @@ struct command {
   const char *help;
 };
 
+#define CLOCK_HELP                                                                                 \
+  "  --clock C         place files on one axis by auto (default), mono or wall clock:\n"            \
+  "                    auto uses the monotonic clock when every file comes from one boot\n"        \
+  "                    of one host, else each file's wall-clock anchor\n"
+
 static const struct command commands[] = {
     {"summary", iotv_cmd_summary,
-     "summary [--json] [--by-site] [--sort KEY] [--width N] FILE|DIR...",
+     "summary [--json] [--by-site] [--sort KEY] [--width N] [FILTERS] FILE|DIR...",
      "Per-process table of calls: counts, blocked, EAGAIN, errors, time percentiles,\n"
      "wait vs copy time, fds scanned and ready, bytes each way, and the IO model;\n"
      "with several files, a total over all of them.\n"
      "  --json      machine-readable output (schema in docs/summary-json.md)\n"
      "  --by-site   also break calls down by call site (traces recorded with IOTRACE_STACK)\n"
      "  --sort KEY  rows by calls, time, wait, copy, errors, p99, max (most first) or name\n"
-     "  --width N   fit the table to N columns (default: the terminal's; no limit otherwise)\n"},
+     "  --width N   fit the table to N columns (default: the terminal's; no limit otherwise)\n"
+     IOTV_FILTER_HELP},
     {"timeline", iotv_cmd_timeline,
-     "timeline [--from T] [--to T] [--width N] [--clock C] FILE|DIR...",
+     "timeline [--width N] [--clock C] [FILTERS] FILE|DIR...",
      "One lane per thread showing where its time went, sized to the terminal.\n"
-     "  --from T, --to T  window from the start of the trace (e.g. 1.5s, 200ms, 30us, 10ns)\n"
      "  --width N         columns to use (default: terminal width, COLUMNS, or 100)\n"
      "  --color, --no-color  force ANSI colours on or off (default: on for a terminal)\n"
-     "  --clock C         place files on one axis by auto (default), mono or wall clock:\n"
-     "                    auto uses the monotonic clock when every file comes from one boot\n"
-     "                    of one host, else each file's wall-clock anchor\n"},
-    {"export", iotv_cmd_export, "export --format chrome|csv [--clock C] FILE|DIR... -o OUT",
+     CLOCK_HELP IOTV_FILTER_HELP},
+    {"export", iotv_cmd_export, "export --format chrome|csv [--clock C] [FILTERS] FILE|DIR... -o OUT",
      "Writes every event: chrome is trace-event JSON for Perfetto or chrome://tracing,\n"
      "csv is one row per event with a header row.  -o - writes to standard output.\n"
-     "  --clock C         place files on one axis by auto (default), mono or wall clock:\n"
-     "                    auto uses the monotonic clock when every file comes from one boot\n"
-     "                    of one host, else each file's wall-clock anchor\n"},
-    {"render", iotv_cmd_render, "render [--clock C] FILE|DIR... -o OUT.html|OUT.svg",
+     CLOCK_HELP IOTV_FILTER_HELP},
+    {"render", iotv_cmd_render, "render [--clock C] [FILTERS] FILE|DIR... -o OUT.html|OUT.svg",
      "Draws the timeline as a self-contained HTML page (zoom, pan, hover) or an SVG image.\n"
-     "  --clock C         place files on one axis by auto (default), mono or wall clock:\n"
-     "                    auto uses the monotonic clock when every file comes from one boot\n"
-     "                    of one host, else each file's wall-clock anchor\n"},
+     CLOCK_HELP IOTV_FILTER_HELP},
     {"run", iotv_cmd_run, "run [-o DIR] -- COMMAND [ARG...]",
      "Runs COMMAND under the libiotrace.so shim next to this binary, writing\n"
      "DIR/iotrace.<pid>.trace (DIR defaults to .), then prints their summary.\n"},

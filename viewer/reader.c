@@ -1,6 +1,7 @@
 /* Reading a trace file: header checks, the chunk index, damage reports and per-thread event
  * cursors. */
 #include "reader.h"
+#include "filter.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -464,6 +465,8 @@ const struct iot_event *iotv_cursor_next(struct iotv_cursor *c, uint32_t *site) 
                         "unknown call id %u (written by a newer shim?); skipped", e->call);
       continue;
     }
+    if (c->t->filter && !iotv_filter_event(c->t->filter, c->t, e))
+      continue;
     c->off = ch->off + sizeof(struct iot_chunk) + (uint64_t)i * sizeof *e;
     if (site)
       *site = c->sites[i - c->bfirst];

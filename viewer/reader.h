@@ -50,6 +50,7 @@ struct iotv_note {
 };
 
 struct iotv_map;
+struct iotv_filter;
 
 struct iotv_trace {
   char *path;                /* a copy of the name given, owned by the trace */
@@ -60,6 +61,7 @@ struct iotv_trace {
   unsigned warnings; /* reported so far, to cap the flood from a badly damaged file */
   struct iot_file_header hdr;
   uint64_t anchor_ns; /* where the file's time 0 sits on the common axis: align.c chooses */
+  const struct iotv_filter *filter; /* when set, cursors skip the events it leaves out */
   uint64_t end;                  /* where the chunk scan stopped */
   int truncated;                 /* the file ends before the data it claims */
   unsigned damaged_ranges;       /* stretches skipped while resynchronising */

@@ -9,6 +9,7 @@
 #include "align.h"
 #include "cmds.h"
 #include "inputs.h"
+#include "placed.h"
 #include "lanes.h"
 #include "model.h"
 
@@ -42,16 +43,23 @@ int iotv_cmd_render(int argc, char **argv) {
   enum { CLOCK = 256 };
   static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
                                        {"clock", required_argument, NULL, CLOCK},
+                                       IOTV_FILTER_OPTIONS,
                                        {NULL, 0, NULL, 0}};
   enum iotv_clock clock = IOTV_CLOCK_AUTO;
-  struct iotv_alignment al;
+  struct iotv_filter filter;
+  struct iotv_placed pl;
   const char *out = NULL;
   struct iotv_scene sc;
-  size_t i;
   int c, status = IOTV_EXIT_OK, svg;
   FILE *f;
+  memset(&filter, 0, sizeof filter);
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+    int r;
+    if (iotv_filter_is_option(c) && (r = iotv_filter_option(&filter, "render", c, optarg)))
+      return r;
+    else if (iotv_filter_is_option(c))
+      continue;
     if (c == CLOCK) {
       if (iotv_clock_parse(optarg, &clock) < 0)
         return iotv_usage_error("render", "--clock takes auto, mono or wall");
@@ -69,20 +77,17 @@ int iotv_cmd_render(int argc, char **argv) {
   if (optind >= argc)
     return iotv_usage_error("render", "no trace file given");
   memset(&sc, 0, sizeof sc);
-  sc.tr = iotv_open_traces(argc - optind, argv + optind, &sc.n, &status);
-  if (!sc.tr)
+  if (iotv_open_placed(&pl, argc - optind, argv + optind, &status, "render", clock, &filter) < 0)
     return IOTV_EXIT_INPUT;
-  iotv_align(sc.tr, sc.n, clock, &al);
-  iotv_align_note("render", &al);
-  sc.show_host = iotv_align_show_host(&al);
-  sc.start = UINT64_MAX;
-  for (i = 0; i < sc.n; i++) {
-    uint64_t s, e;
-    iotv_trace_span(&sc.tr[i], &s, &e);
-    if (s < sc.start)
-      sc.start = s;
-    if (e > sc.end)
-      sc.end = e;
+  sc.tr = pl.tr, sc.n = pl.n;
+  sc.show_host = iotv_align_show_host(&pl.al);
+  /* --from and --to are also the window drawn. */
+  sc.start = pl.start + (filter.has_from ? filter.from : 0);
+  sc.end = filter.has_to ? pl.start + filter.to : pl.end;
+  if (sc.end <= sc.start && sc.n > 0) {
+    fprintf(stderr, "iotrace render: the window is empty\n");
+    iotv_close_placed(&pl);
+    return IOTV_EXIT_USAGE;
   }
   if (sc.n == 0) {
     fprintf(stderr, "iotrace render: nothing to draw\n");
@@ -97,6 +102,6 @@ int iotv_cmd_render(int argc, char **argv) {
       status = IOTV_EXIT_INPUT;
     }
   }
-  iotv_close_traces(sc.tr, sc.n);
+  iotv_close_placed(&pl);
   return status;
 }

@@ -7,6 +7,7 @@
 
 #include "cmds.h"
 #include "inputs.h"
+#include "placed.h"
 #include "term.h"
 
 /* Figures summed over every file given, for the total after them. */
@@ -15,20 +16,16 @@ struct totals {
   size_t nprocs;
 };
 
-static int summarize(const char *path, int json, int by_site, int *first,
+static int summarize(struct iotv_trace *t, int json, int by_site, int *first,
                      const struct iotv_table_opts *o, struct totals *tot) {
-  struct iotv_trace t;
   struct iotv_proc p;
   int status = IOTV_EXIT_OK;
-  if (iotv_trace_open(&t, path, stderr) < 0)
-    return IOTV_EXIT_INPUT;
-  iotv_trace_load_notes(&t);
+  iotv_trace_load_notes(t);
   memset(&p, 0, sizeof p);
-  p.t = &t;
-  p.s = iotv_stats_collect(&t, by_site);
+  p.t = t;
+  p.s = iotv_stats_collect(t, by_site);
   if (!p.s) {
-    fprintf(stderr, "%s: out of memory\n", path);
-    iotv_trace_close(&t);
+    fprintf(stderr, "%s: out of memory\n", t->path);
     return IOTV_EXIT_INPUT;
   }
   iotv_diagnose(p.s, p.model, sizeof p.model, p.evidence, sizeof p.evidence);
@@ -47,10 +44,7 @@ static int summarize(const char *path, int json, int by_site, int *first,
     tot->nprocs++;
   }
   *first = 0;
-  if (iotv_trace_damaged(&t))
-    status = IOTV_EXIT_INPUT;
   iotv_stats_free(p.s);
-  iotv_trace_close(&t);
   return status;
 }
 
@@ -59,14 +53,22 @@ int iotv_cmd_summary(int argc, char **argv) {
                                        {"by-site", no_argument, NULL, 's'},
                                        {"sort", required_argument, NULL, 'o'},
                                        {"width", required_argument, NULL, 'w'},
+                                       IOTV_FILTER_OPTIONS,
                                        {NULL, 0, NULL, 0}};
-  struct iotv_inputs in;
+  struct iotv_filter filter;
+  struct iotv_placed pl;
   struct iotv_table_opts o = {0, iotv_terminal_columns()};
   struct totals tot = {NULL, 0};
   int json = 0, by_site = 0, c, status = IOTV_EXIT_OK, first = 1;
   size_t i;
+  memset(&filter, 0, sizeof filter);
   optind = 1;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    int r;
+    if (iotv_filter_is_option(c) && (r = iotv_filter_option(&filter, "summary", c, optarg)))
+      return r;
+    else if (iotv_filter_is_option(c))
+      continue;
     if (c == 'j')
       json = 1;
     else if (c == 's')
@@ -83,18 +85,18 @@ int iotv_cmd_summary(int argc, char **argv) {
   }
   if (optind >= argc)
     return iotv_usage_error("summary", "no trace file given");
-  if (iotv_inputs_expand(&in, argc - optind, argv + optind) < 0) {
+  /* Every file is opened first: --from and --to count from the earliest of them. */
+  if (iotv_open_placed(&pl, argc - optind, argv + optind, &status, "summary", IOTV_CLOCK_AUTO,
+                       &filter) < 0) {
     fprintf(stderr, "iotrace: out of memory\n");
     return IOTV_EXIT_INPUT;
   }
-  if (in.failed)
-    status = IOTV_EXIT_INPUT;
-  if (in.n > 1)
+  if (pl.n > 1)
     tot.calls = calloc(IOT_CALL_COUNT, sizeof *tot.calls);
   if (json)
     fputs("{\"processes\":[", stdout);
-  for (i = 0; i < in.n; i++) {
-    int r = summarize(in.paths[i], json, by_site, &first, &o, &tot);
+  for (i = 0; i < pl.n; i++) {
+    int r = summarize(&pl.tr[i], json, by_site, &first, &o, &tot);
     if (r > status)
       status = r;
   }
@@ -107,6 +109,6 @@ int iotv_cmd_summary(int argc, char **argv) {
   if (json)
     fputs("}\n", stdout);
   free(tot.calls);
-  iotv_inputs_free(&in);
+  iotv_close_placed(&pl);
   return status;
 }

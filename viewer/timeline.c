@@ -7,6 +7,7 @@
 #include "cmds.h"
 #include "fmt.h"
 #include "inputs.h"
+#include "placed.h"
 #include "align.h"
 #include "lanes.h"
 #include "timespec.h"
@@ -187,28 +188,24 @@ static int draw(struct iotv_trace *tr, size_t n, const struct window *w, unsigne
 }
 
 int iotv_cmd_timeline(int argc, char **argv) {
-  enum { FROM = 256, TO, WIDTH, COLOR, NOCOLOR, CLOCK };
-  static const struct option opts[] = {
-      {"from", required_argument, NULL, FROM},   {"to", required_argument, NULL, TO},
-      {"width", required_argument, NULL, WIDTH}, {"color", no_argument, NULL, COLOR},
-      {"no-color", no_argument, NULL, NOCOLOR},  {"clock", required_argument, NULL, CLOCK},
-      {NULL, 0, NULL, 0}};
+  enum { WIDTH = 256, COLOR, NOCOLOR, CLOCK };
+  static const struct option opts[] = {{"width", required_argument, NULL, WIDTH},
+                                       {"color", no_argument, NULL, COLOR},
+                                       {"no-color", no_argument, NULL, NOCOLOR},
+                                       {"clock", required_argument, NULL, CLOCK},
+                                       IOTV_FILTER_OPTIONS,
+                                       {NULL, 0, NULL, 0}};
   enum iotv_clock clock = IOTV_CLOCK_AUTO;
-  struct iotv_alignment al;
-  struct window w = {0, 0, 0, 0};
-  struct iotv_trace *tr;
+  struct iotv_filter filter;
+  struct iotv_placed pl;
+  struct window w;
   unsigned width = 0;
   int c, color = isatty(STDOUT_FILENO), status = IOTV_EXIT_OK;
-  size_t n = 0;
+  memset(&filter, 0, sizeof filter);
   optind = 1;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    int r;
     switch (c) {
-    case FROM:
-    case TO:
-      if (iotv_parse_time(optarg, c == FROM ? &w.from : &w.to) < 0)
-        return iotv_usage_error("timeline", "'%s' is not a time (try 1.5s, 200ms, 30us)", optarg);
-      *(c == FROM ? &w.has_from : &w.has_to) = 1;
-      break;
     case WIDTH:
       width = (unsigned)atoi(optarg);
       if (width < 20 || width > 100000)
@@ -225,21 +222,25 @@ int iotv_cmd_timeline(int argc, char **argv) {
         return iotv_usage_error("timeline", "--clock takes auto, mono or wall");
       break;
     default:
-      return iotv_usage_error("timeline", "unknown option");
+      if (!iotv_filter_is_option(c))
+        return iotv_usage_error("timeline", "unknown option");
+      if ((r = iotv_filter_option(&filter, "timeline", c, optarg)) != 0)
+        return r;
     }
   }
   if (optind >= argc)
     return iotv_usage_error("timeline", "no trace file given");
-  tr = iotv_open_traces(argc - optind, argv + optind, &n, &status);
-  if (!tr)
+  /* --from and --to are also the window drawn. */
+  w.from = filter.from, w.to = filter.to;
+  w.has_from = filter.has_from, w.has_to = filter.has_to;
+  if (iotv_open_placed(&pl, argc - optind, argv + optind, &status, "timeline", clock, &filter) <
+      0)
     return IOTV_EXIT_INPUT;
-  iotv_align(tr, n, clock, &al);
-  iotv_align_note("timeline", &al);
-  if (n > 0) {
-    int r = draw(tr, n, &w, width ? width : terminal_width(), color, &al);
+  if (pl.n > 0) {
+    int r = draw(pl.tr, pl.n, &w, width ? width : terminal_width(), color, &pl.al);
     if (r > status)
       status = r;
   }
-  iotv_close_traces(tr, n);
+  iotv_close_placed(&pl);
   return status;
 }

@@ -27,7 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (p.s) {
     iotv_diagnose(p.s, p.model, sizeof p.model, p.evidence, sizeof p.evidence);
     iotv_summary_json(sink, &p, 0); /* not by site: that would read module files from disk */
-    iotv_summary_text(sink, &p, 0);
+    {
+      struct iotv_table_opts o = {0, 80}; /* a narrow table: the column groups too */
+      iotv_summary_text(sink, &p, 0, &o);
+    }
     iotv_stats_free(p.s);
   }
   iotv_trace_span(&t, &start, &end);
