@@ -39,11 +39,10 @@ int iotv_cmd_export(int argc, char **argv) {
   memset(&filter, 0, sizeof filter);
   optind = 1;
   while ((c = getopt_long(argc, argv, "f:o:", opts, NULL)) != -1) {
-    int r;
-    if (iotv_filter_is_option(c) && (r = iotv_filter_option(&filter, "export", c, optarg)))
-      return r;
-    else if (iotv_filter_is_option(c))
+    if (iotv_filter_is_option(c)) {
+      IOTV_FILTER_TAKE(&filter, "export", c, optarg);
       continue;
+    }
     if (c == 'f')
       format = optarg;
     else if (c == 'o')

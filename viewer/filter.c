@@ -1,10 +1,11 @@
 /* The event filters every command takes: --from/--to, --pid, --tid, --call, --fd. */
 #include "filter.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmds.h"
 #include "model.h"
 #include "reader.h"
 #include "timespec.h"
@@ -40,7 +41,17 @@ static int call_list(struct iotv_filter *f, const char *arg) {
   return ok ? 0 : -1;
 }
 
-int iotv_filter_option(struct iotv_filter *f, const char *cmd, int opt, const char *arg) {
+/* Says why an option's value is refused; returns -1. */
+static int bad(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(char *why, size_t len, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, len, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int iotv_filter_option(struct iotv_filter *f, int opt, const char *arg, char *why, size_t len) {
   int64_t v[IOTV_FILTER_MAX];
   size_t n, i;
   f->active = 1;
@@ -48,13 +59,13 @@ int iotv_filter_option(struct iotv_filter *f, const char *cmd, int opt, const ch
   case 0:
   case 1:
     if (iotv_parse_time(arg, opt == IOTV_FILTER_OPT ? &f->from : &f->to) < 0)
-      return iotv_usage_error(cmd, "'%s' is not a time (try 1.5s, 200ms, 30us)", arg);
+      return bad(why, len, "'%s' is not a time (try 1.5s, 200ms, 30us)", arg);
     *(opt == IOTV_FILTER_OPT ? &f->has_from : &f->has_to) = 1;
     return 0;
   case 2:
   case 3:
     if (number_list(arg, v, &n, 0) < 0)
-      return iotv_usage_error(cmd, "--%s takes numbers separated by commas: '%s'",
+      return bad(why, len, "--%s takes numbers separated by commas: '%s'",
                               opt == IOTV_FILTER_OPT + 2 ? "pid" : "tid", arg);
     for (i = 0; i < n; i++)
       (opt == IOTV_FILTER_OPT + 2 ? f->pids : f->tids)[i] = (uint32_t)v[i];
@@ -62,17 +73,17 @@ int iotv_filter_option(struct iotv_filter *f, const char *cmd, int opt, const ch
     return 0;
   case 4:
     if (call_list(f, arg) < 0)
-      return iotv_usage_error(cmd, "--call takes call names (recv,epoll_wait,...): '%s'", arg);
+      return bad(why, len, "--call takes call names (recv,epoll_wait,...): '%s'", arg);
     return 0;
   case 5:
     if (number_list(arg, v, &n, -1) < 0)
-      return iotv_usage_error(cmd, "--fd takes numbers separated by commas: '%s'", arg);
+      return bad(why, len, "--fd takes numbers separated by commas: '%s'", arg);
     for (i = 0; i < n; i++)
       f->fds[i] = (int32_t)v[i];
     f->nfds = n;
     return 0;
   default:
-    return iotv_usage_error(cmd, "unknown option");
+    return bad(why, len, "unknown option");
   }
 }
 

@@ -42,9 +42,15 @@ struct iotv_filter {
 static inline int iotv_filter_is_option(int opt) {
   return opt >= IOTV_FILTER_OPT && opt < IOTV_FILTER_OPT + 6;
 }
-/* Takes one filter option; on bad input prints a usage error for cmd and returns its status
- * (non-zero), else 0. */
-int iotv_filter_option(struct iotv_filter *f, const char *cmd, int opt, const char *arg);
+/* Takes one filter option: 0, or -1 with the reason in why. */
+int iotv_filter_option(struct iotv_filter *f, int opt, const char *arg, char *why, size_t len);
+/* In a command's option loop: takes a filter option or returns the usage error for cmd. */
+#define IOTV_FILTER_TAKE(f, cmd, opt, arg)                                                         \
+  do {                                                                                             \
+    char why_[200];                                                                                \
+    if (iotv_filter_option((f), (opt), (arg), why_, sizeof why_) < 0)                              \
+      return iotv_usage_error((cmd), "%s", why_);                                                  \
+  } while (0)
 
 /* Places the window on the common axis (start: the earliest file's start there), drops the
  * threads that --tid leaves out, and makes every cursor over tr skip what does not pass. */

@@ -55,11 +55,10 @@ int iotv_cmd_render(int argc, char **argv) {
   memset(&filter, 0, sizeof filter);
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-    int r;
-    if (iotv_filter_is_option(c) && (r = iotv_filter_option(&filter, "render", c, optarg)))
-      return r;
-    else if (iotv_filter_is_option(c))
+    if (iotv_filter_is_option(c)) {
+      IOTV_FILTER_TAKE(&filter, "render", c, optarg);
       continue;
+    }
     if (c == CLOCK) {
       if (iotv_clock_parse(optarg, &clock) < 0)
         return iotv_usage_error("render", "--clock takes auto, mono or wall");

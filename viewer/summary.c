@@ -64,11 +64,10 @@ int iotv_cmd_summary(int argc, char **argv) {
   memset(&filter, 0, sizeof filter);
   optind = 1;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-    int r;
-    if (iotv_filter_is_option(c) && (r = iotv_filter_option(&filter, "summary", c, optarg)))
-      return r;
-    else if (iotv_filter_is_option(c))
+    if (iotv_filter_is_option(c)) {
+      IOTV_FILTER_TAKE(&filter, "summary", c, optarg);
       continue;
+    }
     if (c == 'j')
       json = 1;
     else if (c == 's')

@@ -204,7 +204,6 @@ int iotv_cmd_timeline(int argc, char **argv) {
   memset(&filter, 0, sizeof filter);
   optind = 1;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-    int r;
     switch (c) {
     case WIDTH:
       width = (unsigned)atoi(optarg);
@@ -224,8 +223,7 @@ int iotv_cmd_timeline(int argc, char **argv) {
     default:
       if (!iotv_filter_is_option(c))
         return iotv_usage_error("timeline", "unknown option");
-      if ((r = iotv_filter_option(&filter, "timeline", c, optarg)) != 0)
-        return r;
+      IOTV_FILTER_TAKE(&filter, "timeline", c, optarg);
     }
   }
   if (optind >= argc)
