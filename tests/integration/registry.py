@@ -6,6 +6,7 @@ import traceback
 import blocked
 import counts
 import lifecycle
+import robust_writer
 import same
 import servers
 from iotest import Context, Failure
@@ -57,6 +58,23 @@ TESTS["life.max_size"] = lifecycle.max_size
 TESTS["life.read_only_dir"] = lifecycle.read_only_dir
 TESTS["life.symlink"] = lambda ctx: lifecycle.symlink(ctx, dangling=False)
 TESTS["life.symlink_dangling"] = lambda ctx: lifecycle.symlink(ctx, dangling=True)
+
+# R. Robustness of the trace file's writer (issue 10).
+for how in ("prctl", "syscall"):
+    TESTS[f"robust.seccomp_{how}"] = lambda ctx, h=how: robust_writer.seccomp(ctx, h, 20000)
+    TESTS[f"robust.seccomp_{how}_past_reserve"] = (
+        lambda ctx, h=how: robust_writer.seccomp_past_reserve(ctx, h))
+TESTS["robust.rlimit_as_at_start"] = lambda ctx: robust_writer.address_space(ctx, "start")
+TESTS["robust.rlimit_as_lowered"] = lambda ctx: robust_writer.address_space(ctx, "lower")
+TESTS["robust.ownfd_dup2_no_fd_free"] = lambda ctx: robust_writer.ownfd(ctx, "dup2")
+TESTS["robust.ownfd_raw_close_reuse"] = lambda ctx: robust_writer.ownfd(ctx, "raw")
+TESTS["robust.workers_exit"] = lambda ctx: robust_writer.workers(ctx, "fork-exit")
+TESTS["robust.workers_killed"] = lambda ctx: robust_writer.workers(ctx, "fork-kill")
+TESTS["robust.exec_chain"] = robust_writer.exec_chain
+for kind in ("fifo", "directory", "device"):
+    TESTS[f"robust.trace_path_{kind}"] = lambda ctx, k=kind: robust_writer.hostile_path(ctx, k)
+TESTS["robust.setuid"] = robust_writer.secure
+TESTS["robust.low_nofile"] = robust_writer.low_nofile
 
 # F. python3 from Debian as the traced program.
 TESTS["python.select_server"] = servers.select_server

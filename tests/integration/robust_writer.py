@@ -1,0 +1,176 @@
+"""The trace file's writer in the situations real programs reach: each run traced and untraced, compared."""
+import os
+import resource
+import shutil
+import stat
+import subprocess
+
+from iotest import Failure, call, check, check_eq, diff, only_process, trace_files
+
+HOSTILE_TIMEOUT = 15  # a program the shim blocks would hang: fail well before CTest's limit
+
+
+def same_run(ctx, argv, out_dir, extra=None, limits=None, timeout=None):
+    """Runs argv untraced and traced, with the same rlimits; fails unless exit and stdout match."""
+    def preexec():
+        for which, value in (limits or {}).items():
+            resource.setrlimit(which, (value, value))
+    kw = {"timeout": timeout} if timeout else {}
+    plain = run_with(ctx, argv, ctx.plain_env(), preexec, **kw)
+    check(plain.returncode == 0, f"untraced: exit {plain.returncode}\n{plain.stdout}{plain.stderr}")
+    traced = run_with(ctx, argv, ctx.traced_env(out_dir, extra), preexec, **kw)
+    if (traced.returncode, traced.stdout) != (plain.returncode, plain.stdout):
+        raise Failure(f"exit {plain.returncode} untraced, {traced.returncode} traced; stdout:\n"
+                      + diff(plain.stdout, traced.stdout, "untraced", "traced")
+                      + f"traced stderr:\n{traced.stderr}")
+    return traced
+
+
+def run_with(ctx, argv, env, preexec, timeout=40):
+    try:
+        return subprocess.run(argv, env=env, cwd=ctx.tmp, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=timeout,
+                              preexec_fn=preexec, start_new_session=True)
+    except subprocess.TimeoutExpired as e:
+        raise Failure(f"timed out after {timeout} s: {' '.join(argv)}\n{e.stdout}{e.stderr}")
+
+
+def recorded_plus_dropped(process, *calls):
+    return sum(call(process, c)["count"] for c in calls) + process.get("dropped_events", 0)
+
+
+def seccomp(ctx, how, n):
+    """Item 1: a filter that allows only the program's own calls; the shim must make none."""
+    out_dir = ctx.new_dir("out")
+    same_run(ctx, [ctx.program("sc_writer"), "seccomp", how, str(n)], out_dir)
+    p = only_process(ctx.summary(trace_files(out_dir)))
+    check_eq(recorded_plus_dropped(p, "poll", "recv"), 2 * (n + 10),
+             "polls and recvs recorded + dropped")
+    check(call(p, "recv")["count"] >= 10, "the recvs before the filter are recorded")
+    return p
+
+
+def seccomp_past_reserve(ctx, how):
+    p = seccomp(ctx, how, 60000)  # 3.8 MB of events: past the 2 MiB taken before the filter
+    check(p.get("dropped_events", 0) > 0, "no drop counted past the reserve")
+
+
+def address_space(ctx, when):
+    """Items 8 and 20: an RLIMIT_AS budget (set before start, or lowered by the program)."""
+    out_dir = ctx.new_dir("out")
+    limits = {resource.RLIMIT_AS: 1500000 * 1024} if when == "start" else None
+    run = same_run(ctx, [ctx.program("sc_writer"), "rlimit-as", when, "3000"], out_dir,
+                   limits=limits)
+    check("malloc(800 MiB) ok" in run.stdout, run.stdout)
+    p = only_process(ctx.summary(trace_files(out_dir)))
+    check_eq(call(p, "recv")["count"], 6000, "recvs recorded")
+
+
+def ownfd(ctx, how):
+    """Item 4: the program takes the trace fd's number; its file must stay as the program left it."""
+    out_dir, logs = ctx.new_dir("out"), ctx.new_dir("logs")
+    log = os.path.join(logs, "program.log")
+    limits = {resource.RLIMIT_NOFILE: 64} if how == "dup2" else None
+    run = same_run(ctx, [ctx.program("sc_writer"), f"ownfd-{how}", log, "5000"], out_dir,
+                   limits=limits)
+    check_eq(os.path.getsize(log), 10, "size of the program's log")
+    check(any(line.startswith("fcntl(top") and line.endswith("= -1 EBADF")
+              for line in run.stdout.splitlines()), f"close of the number:\n{run.stdout}")
+    p = only_process(ctx.summary(trace_files(out_dir)))
+    check_eq(recorded_plus_dropped(p, "recv"), 5000, "recvs recorded + dropped")
+
+
+def workers(ctx, how):
+    """Item 11: forked workers that _exit or are killed keep little more disk than their data."""
+    n = 20
+    out_dir = ctx.new_dir("out")
+    run = same_run(ctx, [ctx.program("sc_writer"), how, str(n)], out_dir)
+    procs = ctx.summary(trace_files(out_dir))
+    children = [p for p in procs if call(p, "recv")["count"] == 1]
+    check_eq(len(children), n, "workers' files with their one recv")
+    bound = 64 * 1024 if how == "fork-kill" else 8 * 1024
+    for f in trace_files(out_dir):
+        used = os.stat(f).st_blocks * 512
+        check(used <= bound + 4096, f"{f} takes {used} bytes of disk, more than {bound}")
+    if how == "fork-exit":
+        check(all(p.get("closed") for p in children), "a worker's file is not closed after _exit")
+    return run
+
+
+def exec_chain(ctx):
+    """Item 11: no fixed number of exec images per pid."""
+    k = 105
+    out_dir = ctx.new_dir("out")
+    same_run(ctx, [ctx.program("sc_writer"), "exec-chain", str(k)], out_dir)
+    procs = ctx.summary(trace_files(out_dir))
+    pids = {p.get("pid") for p in procs}
+    check_eq(len(pids), 1, "pids traced")
+    check_eq(sorted(p.get("exec_seq") for p in procs), list(range(k + 1)), "exec_seq of the images")
+
+
+def hostile_path(ctx, kind):
+    """Items 6 and 18: a FIFO, a directory or a device where the trace file would go."""
+    out_dir = ctx.new_dir("out")
+    planted = os.path.join(out_dir, "fixed.trace")
+    if kind == "fifo":
+        os.mkfifo(planted)
+    elif kind == "directory":
+        os.mkdir(planted)
+    else:  # a /dev/null of its own, so that a failing run leaves nothing in /dev
+        os.mknod(planted, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    argv = [ctx.program("sc_blocked"), "ready", "100", "0"]
+    traced = same_run(ctx, argv, out_dir, {"IOTRACE_OUTPUT": planted}, timeout=HOSTILE_TIMEOUT)
+    lines = [line for line in traced.stderr.splitlines() if line.startswith("iotrace:")]
+    check(len(lines) == 1 and "not traced" in lines[0],
+          f"expected one 'iotrace: ... not traced' line, got:\n{traced.stderr}")
+    check_eq(sorted(os.listdir(out_dir)), ["fixed.trace"], "files in the output directory")
+    mode = os.lstat(planted).st_mode
+    check({"fifo": stat.S_ISFIFO, "directory": stat.S_ISDIR, "device": stat.S_ISCHR}[kind](mode),
+          "the planted file was replaced")
+
+
+def secure(ctx):
+    """Item 7: a setuid program, with the shim in ld.so.preload: IOTRACE_* must not steer it."""
+    check(shutil.which("unshare"), "unshare(1) is needed")
+    ctx.need_shim()
+    os.chmod(ctx.tmp, 0o755)
+    setuid_dir, out_dir = ctx.new_dir("setuid"), ctx.new_dir("out")
+    os.chmod(setuid_dir, 0o755)
+    os.chmod(out_dir, 0o777)
+    prog = os.path.join(setuid_dir, "sc_blocked")
+    shutil.copy(ctx.program("sc_blocked"), prog)
+    os.chown(prog, 65534, 65534)
+    os.chmod(prog, 0o4755)
+    preload = os.path.join(setuid_dir, "ld.so.preload")
+    with open(preload, "w") as f:
+        f.write(ctx.shim + "\n")
+    argv = [prog, "ready", "100", "0"]
+    plain = subprocess.run(argv, env=ctx.plain_env(), cwd=out_dir, capture_output=True,
+                           text=True, timeout=40)
+    check(plain.returncode == 0, f"untraced: {plain.returncode} {plain.stderr}")
+    env = ctx.plain_env()
+    env["IOTRACE_OUTPUT"] = os.path.join(out_dir, "chosen.%p.trace")
+    # ld.so.preload is put in place only in a mount namespace of this test's own, on an /etc of
+    # its own (the loader finds libc in the default directories without ld.so.cache)
+    script = 'mount -t tmpfs tmpfs /etc && cp "$1" /etc/ld.so.preload && shift && exec "$@"'
+    traced = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+                             "sh", preload, *argv], env=env, cwd=out_dir, capture_output=True,
+                            text=True, timeout=40)
+    check_eq((traced.returncode, traced.stdout), (plain.returncode, plain.stdout),
+             "exit and stdout of the setuid program")
+    check_eq(traced.stderr, plain.stderr, "stderr of the setuid program")
+    check_eq(os.listdir(out_dir), [], "files the setuid program wrote")
+    # the shim was loaded there: the same run not setuid is traced
+    os.chmod(prog, 0o755)
+    again = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script,
+                            "sh", preload, *argv], env=env, cwd=out_dir, capture_output=True,
+                           text=True, timeout=40)
+    check(again.returncode == 0 and trace_files(out_dir),
+          f"the shim in ld.so.preload did not trace the program once not setuid: {again.stderr}")
+
+
+def low_nofile(ctx):
+    """Item 18: under `ulimit -n 32` the trace fd still goes to the top, out of the program's way."""
+    out_dir = ctx.new_dir("out")
+    same_run(ctx, [ctx.program("sc_fds")], out_dir, limits={resource.RLIMIT_NOFILE: 32})
+    only_process(ctx.summary(trace_files(out_dir)))
