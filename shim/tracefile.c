@@ -195,11 +195,12 @@ int iot_writer_open(void) {
   iot_fill_header(h, start_ticks, (uint32_t)exec_seq);
   h->used_bytes = IOT_HEADER_SIZE;
   __atomic_store_n(&iot_hdr, h, __ATOMIC_RELEASE);
+  iot_sigbus_init();
   return 0;
 }
 
 void iot_writer_close(int execing) {
-  if (!iot_hdr)
+  if (!iot_hdr || iot_space_is_cut)
     return;
   /* A child made by clone() without fork's handlers shares this file: it is not its to close. */
   if (!iot_sandboxed && iot_hdr->pid != (uint32_t)syscall(SYS_getpid))
@@ -238,6 +239,7 @@ void iot_writer_reopen_after_exec(void) {
 
 void iot_writer_forget(void) {
   iot_space_forget();
+  iot_space_is_cut = 0;
   if (iot_trace_fd >= 0 && !iot_sandboxed)
     syscall(SYS_close, iot_trace_fd);
   iot_hdr = NULL;

@@ -55,6 +55,7 @@ static uint64_t iot_cursor;   /* next free offset; IOT_CURSOR_CLOSED once closed
 static int iot_lock_owner;    /* tid of the thread changing the space, 0 if none */
 static int iot_full_reported;
 static uint32_t iot_space_gen; /* a new space: per-thread notes about the old one are stale */
+static uint32_t iot_space_pid; /* the process the space was made in */
 
 /* The chunks each thread replaced: the last one is still being let go of by its caller (record.c
  * advises its pages after the claim), so it is released one claim later. */
@@ -312,6 +313,7 @@ struct iot_file_header *iot_space_start(int fd, uint64_t extent, uint64_t limit)
   iot_full_reported = 0;
   iot_lock_owner = 0;
   iot_space_gen++;
+  iot_space_pid = (uint32_t)getpid();
   return h;
 }
 
@@ -335,6 +337,43 @@ void iot_space_forget(void) {
   memset(iot_windows, 0, sizeof iot_windows);
   iot_nwindows = 0;
   iot_space_gen++;
+}
+
+volatile int iot_space_is_cut;
+
+static int iot_in(const void *addr, const void *base, size_t len) {
+  return base && (const char *)addr >= (const char *)base &&
+         (const char *)addr < (const char *)base + len;
+}
+
+static void iot_to_anon(void *base, size_t len) {
+  mmap(base, len, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+/*
+ * The file was cut (`: > file`, copytruncate) and a store fell past its end.  Every window and
+ * the header become anonymous memory at the same addresses, so that the store completes and any
+ * chunk a thread still holds stays writable; recording stops, claims fail, and nothing more
+ * touches the file: not even the cut at exit, which would make it grow back.
+ */
+int iot_space_cut(const void *addr) {
+  int ours = iot_in(addr, iot_hdr, IOT_HEADER_SIZE);
+  for (unsigned i = 0; i < iot_nwindows && !ours; i++)
+    ours = iot_windows[i].index_plus1 && iot_in(addr, iot_windows[i].base, IOT_WIN_SPAN);
+  if (!ours)
+    return 0;
+  int first = !__atomic_exchange_n(&iot_space_is_cut, 1, __ATOMIC_ACQ_REL);
+  iot_tracing = 0;
+  for (unsigned i = 0; i < iot_nwindows; i++)
+    if (iot_windows[i].index_plus1)
+      iot_to_anon(iot_windows[i].base, IOT_WIN_SPAN);
+  iot_to_anon(iot_hdr, IOT_HEADER_SIZE);
+  iot_hdr->pid = iot_space_pid; /* others read it: the process, for process_vm_readv */
+  __atomic_fetch_or(&iot_hdr->flags, IOT_HF_FULL | IOT_HF_CLOSED, __ATOMIC_RELAXED);
+  __atomic_fetch_or(&iot_cursor, IOT_CURSOR_CLOSED, __ATOMIC_RELAXED);
+  if (first)
+    iot_say("%s was cut while the program ran; recording stopped, the program runs on", iot_path);
+  return 1;
 }
 
 /*

@@ -28,4 +28,11 @@ int iot_allocate(int fd, uint64_t from, uint64_t to);
 /* Takes what a sandboxed process may still record into, allocated and mapped, then never makes
  * another system call. */
 void iot_space_sandbox(void);
+/* In a SIGBUS handler: if addr is in the shim's mapping, puts anonymous memory in place of all of
+ * it, stops recording and returns 1 (the file was cut under the program). */
+int iot_space_cut(const void *addr);
+extern volatile int iot_space_is_cut;
+
+/* ---- SIGBUS (sigbus.c) ---- */
+void iot_sigbus_init(void);
 #endif

@@ -75,6 +75,9 @@ for kind in ("fifo", "directory", "device"):
     TESTS[f"robust.trace_path_{kind}"] = lambda ctx, k=kind: robust_writer.hostile_path(ctx, k)
 TESTS["robust.setuid"] = robust_writer.secure
 TESTS["robust.low_nofile"] = robust_writer.low_nofile
+TESTS["robust.cut_while_running"] = robust_writer.cut_while_running
+for how in ("fault", "raise", "handler"):
+    TESTS[f"robust.own_sigbus_{how}"] = lambda ctx, h=how: robust_writer.own_sigbus(ctx, h)
 
 # F. python3 from Debian as the traced program.
 TESTS["python.select_server"] = servers.select_server

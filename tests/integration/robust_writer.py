@@ -5,7 +5,7 @@ import shutil
 import stat
 import subprocess
 
-from iotest import Failure, call, check, check_eq, diff, only_process, trace_files
+from iotest import Failure, call, kill_group, check, check_eq, diff, only_process, trace_files
 
 HOSTILE_TIMEOUT = 15  # a program the shim blocks would hang: fail well before CTest's limit
 
@@ -174,3 +174,49 @@ def low_nofile(ctx):
     out_dir = ctx.new_dir("out")
     same_run(ctx, [ctx.program("sc_fds")], out_dir, limits={resource.RLIMIT_NOFILE: 32})
     only_process(ctx.summary(trace_files(out_dir)))
+
+
+def cut_while_running(ctx):
+    """Item 10: the trace file cut to nothing while the program runs (copytruncate)."""
+    n = 3000
+    out_dir = ctx.new_dir("out")
+    argv = [ctx.program("sc_writer"), "cut", str(n)]
+    results = []
+    for env in (ctx.plain_env(), ctx.traced_env(out_dir)):
+        proc = subprocess.Popen(argv, env=env, cwd=ctx.tmp, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        try:
+            line = proc.stdout.readline()
+            line += proc.stdout.readline()
+            check(line.endswith(b"R\n"), f"the program did not get to its first {n} recvs: {line!r}")
+            if "LD_PRELOAD" in env:
+                files = trace_files(out_dir)
+                check(files, "no trace file to cut")
+                for f in files:
+                    os.truncate(f, 0)
+            out, err = proc.communicate(b"x", timeout=30)
+        except subprocess.TimeoutExpired:
+            raise Failure(f"timed out: {' '.join(argv)}")
+        finally:
+            kill_group(proc)
+        results.append((proc.returncode, line.decode() + out.decode(), err.decode()))
+    (prc, pout, _), (trc, tout, terr) = results
+    check_eq(prc, 0, f"untraced exit ({pout})")
+    if (trc, tout) != (prc, pout):
+        raise Failure(f"exit {prc} untraced, {trc} traced; stdout:\n"
+                      + diff(pout, tout, "untraced", "traced") + f"traced stderr:\n{terr}")
+    lines = [x for x in terr.splitlines() if x.startswith("iotrace:")]
+    check(len(lines) == 1 and "cut" in lines[0], f"expected one line saying so:\n{terr}")
+    for f in trace_files(out_dir):
+        check_eq(os.path.getsize(f), 0, f"size of {f} after the cut (the shim must not regrow it)")
+
+
+def own_sigbus(ctx, how):
+    """Item 10's other side: a SIGBUS of the program's own ends it, or runs its handler, as untraced."""
+    out_dir = ctx.new_dir("out")
+    argv = [ctx.program("sc_writer"), "own-sigbus", how]
+    plain = ctx.run_plain(argv)
+    traced = ctx.run_traced(argv, out_dir)
+    check_eq((traced.rc, traced.out), (plain.rc, plain.out), "exit and stdout, traced")
+    check_eq(plain.rc, 3 if how == "handler" else -7, "untraced exit")

@@ -16,7 +16,8 @@ epoll_pwait2 recv recvfrom recvmsg recvmmsg read readv accept accept4 __recv_chk
 __read_chk __poll_chk __ppoll_chk""".split())
 FOLLOWED = set("""close dup dup2 dup3 fcntl fcntl64 socket socketpair pipe pipe2 close_range closefrom
 _Fork vfork execve execv execvp execvpe execl execlp execle fexecve posix_spawn posix_spawnp
-_exit _Exit prctl seccomp syscall""".split())
+_exit _Exit prctl seccomp syscall sigaction __sigaction signal bsd_signal ssignal sysv_signal
+__sysv_signal""".split())
 FORTIFIED = re.compile(r"^__(recv|recvfrom|read|readv|poll|ppoll|select|pselect|epoll\w*|accept\w*)_chk$")
 
 
