@@ -76,6 +76,7 @@ for kind in ("fifo", "directory", "device"):
 TESTS["robust.setuid"] = robust_writer.secure
 TESTS["robust.low_nofile"] = robust_writer.low_nofile
 TESTS["robust.cut_while_running"] = robust_writer.cut_while_running
+TESTS["robust.threads_windows"] = robust_writer.threads_windows
 for how in ("fault", "raise", "handler"):
     TESTS[f"robust.own_sigbus_{how}"] = lambda ctx, h=how: robust_writer.own_sigbus(ctx, h)
 

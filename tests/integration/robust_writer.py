@@ -220,3 +220,12 @@ def own_sigbus(ctx, how):
     traced = ctx.run_traced(argv, out_dir)
     check_eq((traced.rc, traced.out), (plain.rc, plain.out), "exit and stdout, traced")
     check_eq(plain.rc, 3 if how == "handler" else -7, "untraced exit")
+
+
+def threads_windows(ctx):
+    """Items 8 and 20: 8 threads filling 25 MB, so windows are mapped and unmapped under them."""
+    out_dir = ctx.new_dir("out")
+    same_run(ctx, [ctx.program("sc_threads"), "8", "100000"], out_dir)
+    p = only_process(ctx.summary(trace_files(out_dir)))
+    check_eq(call(p, "recv")["count"], 800000, "recvs of 8 threads x 100000")
+    check_eq((p.get("dropped_events"), p.get("torn_slots")), (0, 0), "(dropped, torn slots)")
