@@ -68,6 +68,7 @@ TESTS["robust.rlimit_as_at_start"] = lambda ctx: robust_writer.address_space(ctx
 TESTS["robust.rlimit_as_lowered"] = lambda ctx: robust_writer.address_space(ctx, "lower")
 TESTS["robust.ownfd_dup2_no_fd_free"] = lambda ctx: robust_writer.ownfd(ctx, "dup2")
 TESTS["robust.ownfd_raw_close_reuse"] = lambda ctx: robust_writer.ownfd(ctx, "raw")
+TESTS["robust.ownfd_raw_close_then_close"] = robust_writer.ownfd_raw_close
 TESTS["robust.workers_exit"] = lambda ctx: robust_writer.workers(ctx, "fork-exit")
 TESTS["robust.workers_killed"] = lambda ctx: robust_writer.workers(ctx, "fork-kill")
 TESTS["robust.exec_chain"] = robust_writer.exec_chain

@@ -229,3 +229,11 @@ def threads_windows(ctx):
     p = only_process(ctx.summary(trace_files(out_dir)))
     check_eq(call(p, "recv")["count"], 800000, "recvs of 8 threads x 100000")
     check_eq((p.get("dropped_events"), p.get("torn_slots")), (0, 0), "(dropped, torn slots)")
+
+
+def ownfd_raw_close(ctx):
+    """Item 4: the program's close() of a number that was the trace fd must close its socket."""
+    out_dir = ctx.new_dir("out")
+    run = same_run(ctx, [ctx.program("sc_writer"), "ownfd-raw-close"], out_dir)
+    check(any(line.startswith("recv(") and line.endswith("= 0") for line in run.stdout.splitlines()),
+          f"the peer did not see the end of the stream:\n{run.stdout}")

@@ -144,6 +144,21 @@ static int ownfd_raw(const char *path, int n) {
   return 0;
 }
 
+/* ownfd-raw-close: a raw close of the top fd, a socket put at that number, and close() of it at
+ * once: the peer must see the end of the stream. */
+static int ownfd_raw_close(void) {
+  int a[2];
+  sc_socketpair(SOCK_STREAM, a);
+  int top = top_fd();
+  syscall(SYS_close, top);
+  sc_say("reuse: %s", syscall(SYS_dup3, a[0], top, 0) == top ? "ok" : "failed");
+  close(a[0]);
+  SHOW(close(top));
+  char c;
+  SHOW(recv(a[1], &c, 1, MSG_DONTWAIT));
+  return 0;
+}
+
 /* fork-exit|fork-kill N: N workers, each one recv, then _exit(0) or SIGKILL, as a prefork
  * server's children end. */
 static int workers(const char *how, int n) {
@@ -255,6 +270,8 @@ int main(int argc, char **argv) {
     return ownfd_dup2(argv[2], atoi(argv[3]));
   if (argc >= 4 && strcmp(argv[1], "ownfd-raw") == 0)
     return ownfd_raw(argv[2], atoi(argv[3]));
+  if (argc >= 2 && strcmp(argv[1], "ownfd-raw-close") == 0)
+    return ownfd_raw_close();
   if (argc >= 3 && strncmp(argv[1], "fork-", 5) == 0)
     return workers(argv[1], atoi(argv[2]));
   if (argc >= 3 && strcmp(argv[1], "exec-chain") == 0)
