@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -224,6 +225,41 @@ static void iot_retire_for(uint16_t type) {
     iot_retire(&iot_retiring.stacks, iot_self.gen == iot_gen ? iot_self.st_chunk : NULL);
 }
 
+/*
+ * A thread that ends lets go of its chunks, so that windows do not stay mapped for threads long
+ * gone (a thread per connection).  A thread-specific key's destructor says when; it runs only
+ * after the thread's last traced call of its own, and should a later destructor record again,
+ * the thread simply claims a fresh chunk.
+ */
+static pthread_key_t iot_exit_key;
+static int iot_exit_key_made; /* 1 made, -1 could not be */
+static IOT_TLS uint32_t iot_exit_armed; /* iot_space_gen when this thread's key was set */
+
+static void iot_thread_gone(void *arg) {
+  (void)arg;
+  if (iot_exit_armed != iot_space_gen || !iot_lock())
+    return;
+  if (iot_retiring.gen == iot_space_gen) {
+    iot_release(iot_retiring.events), iot_retiring.events = NULL;
+    iot_release(iot_retiring.stacks), iot_retiring.stacks = NULL;
+    if (iot_self.gen == iot_gen) {
+      iot_release(iot_self.ev_chunk), iot_self.ev_chunk = NULL;
+      iot_release(iot_self.st_chunk), iot_self.st_chunk = NULL;
+    }
+  }
+  iot_exit_armed = 0;
+  iot_unlock();
+}
+
+static void iot_arm_thread_exit(void) {
+  if (iot_exit_armed == iot_space_gen)
+    return;
+  if (!iot_exit_key_made)
+    iot_exit_key_made = pthread_key_create(&iot_exit_key, iot_thread_gone) == 0 ? 1 : -1;
+  if (iot_exit_key_made == 1 && pthread_setspecific(iot_exit_key, &iot_exit_key_made) == 0)
+    iot_exit_armed = iot_space_gen;
+}
+
 /* Writes a chunk header; the magic goes last, so a half-written header reads as empty. */
 static struct iot_chunk *iot_chunk_at(struct iot_window *w, uint64_t off, uint16_t type,
                                       uint32_t size) {
@@ -289,6 +325,7 @@ struct iot_chunk *iot_claim_chunk(uint16_t type, uint32_t size) {
       if (iot_windows[i].index_plus1 == cur / IOT_WIN_SIZE + 1)
         iot_unmap_if_idle(&iot_windows[i]);
   iot_retire_for(type);
+  iot_arm_thread_exit();
 unlock:
   iot_unlock();
 out:

@@ -78,6 +78,7 @@ TESTS["robust.setuid"] = robust_writer.secure
 TESTS["robust.low_nofile"] = robust_writer.low_nofile
 TESTS["robust.cut_while_running"] = robust_writer.cut_while_running
 TESTS["robust.threads_windows"] = robust_writer.threads_windows
+TESTS["robust.thread_churn"] = robust_writer.thread_churn
 for how in ("fault", "raise", "handler"):
     TESTS[f"robust.own_sigbus_{how}"] = lambda ctx, h=how: robust_writer.own_sigbus(ctx, h)
 

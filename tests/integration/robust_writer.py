@@ -237,3 +237,11 @@ def ownfd_raw_close(ctx):
     run = same_run(ctx, [ctx.program("sc_writer"), "ownfd-raw-close"], out_dir)
     check(any(line.startswith("recv(") and line.endswith("= 0") for line in run.stdout.splitlines()),
           f"the peer did not see the end of the stream:\n{run.stdout}")
+
+
+def thread_churn(ctx):
+    """Items 8 and 20: threads that come and go leave no windows mapped behind them."""
+    out_dir = ctx.new_dir("out")
+    same_run(ctx, [ctx.program("sc_writer"), "thread-churn", "300"], out_dir)
+    p = only_process(ctx.summary(trace_files(out_dir)))
+    check_eq(call(p, "recv")["count"], 600000, "recvs of 300 threads x 2000")

@@ -7,6 +7,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -257,7 +258,39 @@ static int own_sigbus(const char *how) {
   return 0;
 }
 
+/* thread-churn N: N threads one after the other, 2000 recvs each, as a thread-per-connection
+ * server; the trace file's mappings must not pile up for threads that are gone. */
+static void *churn_thread(void *arg) {
+  return (void *)(long)sc_recv_each(arg, 2000);
+}
+
+static int thread_churn(int n) {
+  int sp[2];
+  sc_socketpair(SOCK_STREAM, sp);
+  long ok = 0;
+  for (int i = 0; i < n; i++) {
+    pthread_t t;
+    void *got;
+    if (pthread_create(&t, NULL, churn_thread, sp) != 0 || pthread_join(t, &got) != 0)
+      return 99;
+    ok += (long)got;
+  }
+  char maps[1 << 16];
+  int fd = open("/proc/self/maps", O_RDONLY), mapped = 0;
+  ssize_t len, off = 0;
+  while (fd >= 0 && off < (ssize_t)sizeof maps - 1 &&
+         (len = read(fd, maps + off, sizeof maps - 1 - off)) > 0)
+    off += len;
+  maps[off] = 0;
+  for (char *p = maps; (p = strstr(p, ".trace\n")); p++)
+    mapped++;
+  sc_say("recvs %ld; mappings of trace files at most 8: %s", ok, mapped <= 8 ? "yes" : "no");
+  return ok == 2000L * n ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "thread-churn") == 0)
+    return thread_churn(atoi(argv[2]));
   if (argc >= 3 && strcmp(argv[1], "own-sigbus") == 0)
     return own_sigbus(argv[2]);
   if (argc >= 3 && strcmp(argv[1], "cut") == 0)
