@@ -1,4 +1,5 @@
-/* Seccomp: notices a filter going on (prctl, seccomp, syscall) and readies the shim for it first. */
+/* Seccomp: notices a filter going on (prctl, seccomp, syscall) and readies the shim for it first.
+ */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>

@@ -24,8 +24,8 @@ static int (*iot_real_sigaction)(int, const struct sigaction *, struct sigaction
 
 static int iot_resolve(void) {
   if (!iot_real_sigaction)
-    iot_real_sigaction = (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(
-        RTLD_NEXT, "sigaction");
+    iot_real_sigaction =
+        (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(RTLD_NEXT, "sigaction");
   return iot_real_sigaction != NULL;
 }
 

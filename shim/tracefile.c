@@ -16,7 +16,8 @@
 #include "sys.h"
 #include "writer.h"
 
-#define IOT_FIRST_EXTENT (60u * 1024u) /* with the header, 64 KiB of disk for a short-lived child */
+#define IOT_FIRST_EXTENT (60u * 1024u) /* with the header, 64 KiB of disk for a short-lived child  \
+                                        */
 #define IOT_MAX_ATTEMPTS (1 << 30)     /* names "-1", "-2"... are tried until one is free */
 
 char iot_path[4400];
@@ -133,10 +134,9 @@ static int iot_create(uint64_t start_ticks, int *exec_seq) {
       return -1;
     }
     /* O_EXCL: the file is one this process created, never one planted there */
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, iot_path,
-                          O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-                              O_CLOEXEC,
-                          0600);
+    int fd = (int)syscall(
+        SYS_openat, AT_FDCWD, iot_path,
+        O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
     if (fd >= 0)
       return fd;
     int err = errno;

@@ -30,7 +30,8 @@
  * IOT_WIN_OVERLAP longer so that any chunk lies whole in the window it starts in.
  * A window is unmapped once no thread writes into a chunk of it any more.
  */
-#define IOT_FIRST_EXTENT (60u * 1024u) /* with the header, 64 KiB: a short-lived child costs that */
+#define IOT_FIRST_EXTENT (60u * 1024u) /* with the header, 64 KiB: a short-lived child costs that  \
+                                        */
 #define IOT_MIN_STEP (64u * 1024u)
 #define IOT_MAX_STEP (4u * 1024u * 1024u)
 #define IOT_WIN_SIZE (1024u * 1024u)
@@ -50,10 +51,10 @@ struct iot_window {
 };
 static struct iot_window iot_windows[IOT_MAX_WINDOWS];
 static unsigned iot_nwindows; /* slots in use are below this */
-static uint64_t iot_limit;    /* no chunk ends past this: IOTRACE_MAX_SIZE, or the sandbox reserve */
-static uint64_t iot_extent;   /* bytes of the file backed by allocated blocks */
-static uint64_t iot_cursor;   /* next free offset; IOT_CURSOR_CLOSED once closed */
-static int iot_lock_owner;    /* tid of the thread changing the space, 0 if none */
+static uint64_t iot_limit;  /* no chunk ends past this: IOTRACE_MAX_SIZE, or the sandbox reserve */
+static uint64_t iot_extent; /* bytes of the file backed by allocated blocks */
+static uint64_t iot_cursor; /* next free offset; IOT_CURSOR_CLOSED once closed */
+static int iot_lock_owner;  /* tid of the thread changing the space, 0 if none */
 static int iot_full_reported;
 static uint32_t iot_space_gen; /* a new space: per-thread notes about the old one are stale */
 static uint32_t iot_space_pid; /* the process the space was made in */
@@ -168,8 +169,8 @@ static struct iot_window *iot_window_for(uint64_t off) {
     iot_mark_full(free_slot ? EBADF : ENOMEM);
     return NULL;
   }
-  void *p = mmap(NULL, IOT_WIN_SPAN, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-                 (off_t)(idx * IOT_WIN_SIZE));
+  void *p =
+      mmap(NULL, IOT_WIN_SPAN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)(idx * IOT_WIN_SIZE));
   if (p == MAP_FAILED) { /* RLIMIT_AS, or no memory: a drop, never a crash */
     iot_mark_full(errno);
     return NULL;
@@ -232,7 +233,7 @@ static void iot_retire_for(uint16_t type) {
  * the thread simply claims a fresh chunk.
  */
 static pthread_key_t iot_exit_key;
-static int iot_exit_key_made; /* 1 made, -1 could not be */
+static int iot_exit_key_made;           /* 1 made, -1 could not be */
 static IOT_TLS uint32_t iot_exit_armed; /* iot_space_gen when this thread's key was set */
 
 static void iot_thread_gone(void *arg) {
@@ -295,9 +296,8 @@ struct iot_chunk *iot_claim_chunk(uint16_t type, uint32_t size) {
   uint64_t cur = iot_cursor;
   if (cur & IOT_CURSOR_CLOSED)
     goto unlock;
-  uint64_t start = size % IOT_PAGE_SIZE == 0
-                       ? (cur + IOT_PAGE_SIZE - 1) & ~(uint64_t)(IOT_PAGE_SIZE - 1)
-                       : cur;
+  uint64_t start =
+      size % IOT_PAGE_SIZE == 0 ? (cur + IOT_PAGE_SIZE - 1) & ~(uint64_t)(IOT_PAGE_SIZE - 1) : cur;
   uint64_t end = start + size;
   if (end > iot_limit) {
     iot_mark_full(0);

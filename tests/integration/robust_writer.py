@@ -42,7 +42,7 @@ def recorded_plus_dropped(process, *calls):
 def seccomp(ctx, how, n):
     """Item 1: a filter that allows only the program's own calls; the shim must make none."""
     out_dir = ctx.new_dir("out")
-    same_run(ctx, [ctx.program("sc_writer"), "seccomp", how, str(n)], out_dir)
+    same_run(ctx, [ctx.program("sc_sandbox"), "seccomp", how, str(n)], out_dir)
     p = only_process(ctx.summary(trace_files(out_dir)))
     check_eq(recorded_plus_dropped(p, "poll", "recv"), 2 * (n + 10),
              "polls and recvs recorded + dropped")
@@ -71,7 +71,7 @@ def ownfd(ctx, how):
     out_dir, logs = ctx.new_dir("out"), ctx.new_dir("logs")
     log = os.path.join(logs, "program.log")
     limits = {resource.RLIMIT_NOFILE: 64} if how == "dup2" else None
-    run = same_run(ctx, [ctx.program("sc_writer"), f"ownfd-{how}", log, "5000"], out_dir,
+    run = same_run(ctx, [ctx.program("sc_ownfd"), f"ownfd-{how}", log, "5000"], out_dir,
                    limits=limits)
     check_eq(os.path.getsize(log), 10, "size of the program's log")
     check(any(line.startswith("fcntl(top") and line.endswith("= -1 EBADF")
@@ -180,7 +180,7 @@ def cut_while_running(ctx):
     """Item 10: the trace file cut to nothing while the program runs (copytruncate)."""
     n = 3000
     out_dir = ctx.new_dir("out")
-    argv = [ctx.program("sc_writer"), "cut", str(n)]
+    argv = [ctx.program("sc_sigbus"), "cut", str(n)]
     results = []
     for env in (ctx.plain_env(), ctx.traced_env(out_dir)):
         proc = subprocess.Popen(argv, env=env, cwd=ctx.tmp, stdin=subprocess.PIPE,
@@ -215,7 +215,7 @@ def cut_while_running(ctx):
 def own_sigbus(ctx, how):
     """Item 10's other side: a SIGBUS of the program's own ends it, or runs its handler, as untraced."""
     out_dir = ctx.new_dir("out")
-    argv = [ctx.program("sc_writer"), "own-sigbus", how]
+    argv = [ctx.program("sc_sigbus"), "own-sigbus", how]
     plain = ctx.run_plain(argv)
     traced = ctx.run_traced(argv, out_dir)
     check_eq((traced.rc, traced.out), (plain.rc, plain.out), "exit and stdout, traced")
@@ -234,7 +234,7 @@ def threads_windows(ctx):
 def ownfd_raw_close(ctx):
     """Item 4: the program's close() of a number that was the trace fd must close its socket."""
     out_dir = ctx.new_dir("out")
-    run = same_run(ctx, [ctx.program("sc_writer"), "ownfd-raw-close"], out_dir)
+    run = same_run(ctx, [ctx.program("sc_ownfd"), "ownfd-raw-close"], out_dir)
     check(any(line.startswith("recv(") and line.endswith("= 0") for line in run.stdout.splitlines()),
           f"the peer did not see the end of the stream:\n{run.stdout}")
 
