@@ -30,8 +30,9 @@
  * IOT_WIN_OVERLAP longer so that any chunk lies whole in the window it starts in.
  * A window is unmapped once no thread writes into a chunk of it any more.
  */
-#define IOT_FIRST_EXTENT (60u * 1024u) /* with the header, 64 KiB: a short-lived child costs that  \
-                                        */
+#define IOT_FIRST_EXTENT                                                                           \
+  (60u * 1024u) /* with the header, 64 KiB: a short-lived child costs that                         \
+                 */
 #define IOT_MIN_STEP (64u * 1024u)
 #define IOT_MAX_STEP (4u * 1024u * 1024u)
 #define IOT_WIN_SIZE (1024u * 1024u)
@@ -54,7 +55,6 @@ static unsigned iot_nwindows; /* slots in use are below this */
 static uint64_t iot_limit;  /* no chunk ends past this: IOTRACE_MAX_SIZE, or the sandbox reserve */
 static uint64_t iot_extent; /* bytes of the file backed by allocated blocks */
 static uint64_t iot_cursor; /* next free offset; IOT_CURSOR_CLOSED once closed */
-static int iot_lock_owner;  /* tid of the thread changing the space, 0 if none */
 static int iot_full_reported;
 static uint32_t iot_space_gen; /* a new space: per-thread notes about the old one are stale */
 static uint32_t iot_space_pid; /* the process the space was made in */
@@ -90,20 +90,28 @@ static void iot_mark_full(int err) {
 /*
  * One thread at a time changes the space.  Claims are rare (one per 64 KiB of events), so a lock
  * costs nothing; it is never waited for by the thread that holds it (a signal handler that
- * interrupted a claim drops its event), and a lock abandoned by a longjmp out of a handler stops
- * recording rather than hanging the program.
+ * interrupted a claim drops its event).  The lock word holds the owner's tid and a count of
+ * acquisitions: a waiter that gives up after IOT_LOCK_SPINS notes the word, and later waiters that
+ * find the very same holding give up at once.  So a slow fallocate costs one drop, and a lock
+ * abandoned by a longjmp out of a signal handler costs drops, counted, never a hang.
  */
+static uint64_t iot_lock_word;  /* acquisitions << 32 | owner tid, owner 0 if free */
+static uint64_t iot_lock_stuck; /* a holding a waiter gave up on */
+
 static int iot_lock(void) {
-  int me = iot_self.tid ? (int)iot_self.tid : -1;
+  uint32_t me = iot_self.tid ? iot_self.tid : UINT32_MAX;
   for (int spins = 0;; spins++) {
-    int owner = 0;
-    if (__atomic_compare_exchange_n(&iot_lock_owner, &owner, me, 0, __ATOMIC_ACQUIRE,
-                                    __ATOMIC_RELAXED))
-      return 1;
-    if (owner == me)
+    uint64_t w = __atomic_load_n(&iot_lock_word, __ATOMIC_RELAXED);
+    if ((uint32_t)w == 0) {
+      if (__atomic_compare_exchange_n(&iot_lock_word, &w, ((w >> 32) + 1) << 32 | me, 0,
+                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return 1;
+      continue;
+    }
+    if ((uint32_t)w == me || w == __atomic_load_n(&iot_lock_stuck, __ATOMIC_RELAXED))
       return 0;
     if (spins > IOT_LOCK_SPINS) {
-      iot_mark_full(EDEADLK);
+      __atomic_store_n(&iot_lock_stuck, w, __ATOMIC_RELAXED);
       return 0;
     }
     if (spins > 50 && !iot_sandboxed)
@@ -112,7 +120,8 @@ static int iot_lock(void) {
 }
 
 static void iot_unlock(void) {
-  __atomic_store_n(&iot_lock_owner, 0, __ATOMIC_RELEASE);
+  uint64_t w = __atomic_load_n(&iot_lock_word, __ATOMIC_RELAXED);
+  __atomic_store_n(&iot_lock_word, w & ~(uint64_t)UINT32_MAX, __ATOMIC_RELEASE);
 }
 
 int iot_allocate(int fd, uint64_t from, uint64_t to) {
@@ -348,7 +357,8 @@ struct iot_file_header *iot_space_start(int fd, uint64_t extent, uint64_t limit)
   iot_extent = extent;
   iot_cursor = IOT_HEADER_SIZE;
   iot_full_reported = 0;
-  iot_lock_owner = 0;
+  iot_lock_word = 0;
+  iot_lock_stuck = 0;
   iot_space_gen++;
   iot_space_pid = (uint32_t)getpid();
   return h;
