@@ -245,3 +245,13 @@ def thread_churn(ctx):
     same_run(ctx, [ctx.program("sc_writer"), "thread-churn", "300"], out_dir)
     p = only_process(ctx.summary(trace_files(out_dir)))
     check_eq(call(p, "recv")["count"], 600000, "recvs of 300 threads x 2000")
+
+
+def vfork_exit(ctx):
+    """Item 11's limit: _exit closes the file, but never the parent's from a vfork child."""
+    out_dir = ctx.new_dir("out")
+    same_run(ctx, [ctx.program("sc_writer"), "vfork-exit", "5000"], out_dir)
+    p = only_process(ctx.summary(trace_files(out_dir)))
+    check_eq((call(p, "recv")["count"], p.get("dropped_events")), (10000, 0),
+             "(recvs recorded, dropped) of the parent")
+    check(p.get("closed"), "the parent's file is not closed")

@@ -115,7 +115,27 @@ static int thread_churn(int n) {
   return ok == 2000L * n ? 0 : 1;
 }
 
+/* vfork-exit N: a vfork child whose exec fails ends with _exit(127), as shells and spawn helpers
+ * do; the parent's trace, which the child shares, must go on untouched: N recvs after. */
+static int vfork_exit(int n) {
+  int sp[2];
+  sc_socketpair(SOCK_STREAM, sp);
+  int ok = sc_recv_each(sp, n);
+  pid_t pid = vfork();
+  if (pid == 0) {
+    execl("/nonexistent/program", "program", (char *)NULL);
+    _exit(127);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  ok += sc_recv_each(sp, n);
+  sc_say("child exit %d; recvs %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1, ok);
+  return ok == 2 * n ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "vfork-exit") == 0)
+    return vfork_exit(atoi(argv[2]));
   if (argc >= 3 && strcmp(argv[1], "thread-churn") == 0)
     return thread_churn(atoi(argv[2]));
   if (argc >= 4 && strcmp(argv[1], "rlimit-as") == 0)
