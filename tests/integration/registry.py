@@ -80,6 +80,7 @@ TESTS["robust.low_nofile"] = robust_writer.low_nofile
 TESTS["robust.cut_while_running"] = robust_writer.cut_while_running
 TESTS["robust.threads_windows"] = robust_writer.threads_windows
 TESTS["robust.thread_churn"] = robust_writer.thread_churn
+TESTS["robust.sigkill_windows"] = robust_writer.sigkill_windows
 for how in ("fault", "raise", "handler"):
     TESTS[f"robust.own_sigbus_{how}"] = lambda ctx, h=how: robust_writer.own_sigbus(ctx, h)
 
