@@ -451,5 +451,8 @@ void iot_space_sandbox(void) {
     w->refs++; /* pinned: nothing is unmapped in a sandbox */
   }
   iot_limit = target;
+  /* set before the lock goes: a claim that follows must not make a system call the filter may
+   * already forbid */
+  __atomic_store_n(&iot_sandboxed, 1, __ATOMIC_SEQ_CST);
   iot_unlock();
 }
