@@ -1,9 +1,8 @@
-/* The trace file's chunk space: grown in steps that follow use, mapped in bounded windows, handed
- * out in chunks. */
+/* The trace file's chunk space: grown in steps that follow use, handed out in chunks, each in a
+ * window of the file (windows.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <pthread.h>
@@ -14,7 +13,6 @@
 #include <unistd.h>
 
 #include "iot_shim.h"
-#include "real.h"
 #include "sys.h"
 #include "writer.h"
 
@@ -24,34 +22,15 @@
  * Storing into a page the file does not back raises SIGBUS, so the file is
  * grown with fallocate() ahead of the chunks handed out: a full disk makes a
  * grow fail (and events are dropped and counted), never a store.
- *
- * Address space is taken as the file is used (an RLIMIT_AS budget belongs to the
- * program): the file is mapped in windows of IOT_WIN_SIZE, each mapped
- * IOT_WIN_OVERLAP longer so that any chunk lies whole in the window it starts in.
- * A window is unmapped once no thread writes into a chunk of it any more.
  */
-#define IOT_FIRST_EXTENT                                                                           \
-  (60u * 1024u) /* with the header, 64 KiB: a short-lived child costs that                         \
-                 */
 #define IOT_MIN_STEP (64u * 1024u)
 #define IOT_MAX_STEP (4u * 1024u * 1024u)
-#define IOT_WIN_SIZE (1024u * 1024u)
-#define IOT_WIN_OVERLAP (64u * 1024u) /* the largest chunk the shim claims */
-#define IOT_WIN_SPAN (IOT_WIN_SIZE + IOT_WIN_OVERLAP)
-#define IOT_MAX_WINDOWS 1024
 #define IOT_SANDBOX_RESERVE (2u * 1024u * 1024u) /* 65,000 events after a seccomp filter */
 #define IOT_CURSOR_CLOSED (1ull << 63)
 #define IOT_LOCK_SPINS 100000
 
 struct iot_file_header *iot_hdr;
 
-struct iot_window {
-  uint64_t index_plus1; /* 0: a free slot */
-  char *base;
-  uint32_t refs; /* chunks of it a thread may still write into, plus pins */
-};
-static struct iot_window iot_windows[IOT_MAX_WINDOWS];
-static unsigned iot_nwindows; /* slots in use are below this */
 static uint64_t iot_limit;  /* no chunk ends past this: IOTRACE_MAX_SIZE, or the sandbox reserve */
 static uint64_t iot_extent; /* bytes of the file backed by allocated blocks */
 static uint64_t iot_cursor; /* next free offset; IOT_CURSOR_CLOSED once closed */
@@ -159,68 +138,11 @@ static int iot_grow(uint64_t need) {
   return 1;
 }
 
-/* The mapping of the window holding offset off, mapped now if need be; NULL if it cannot be. */
-static struct iot_window *iot_window_for(uint64_t off) {
-  uint64_t idx = off / IOT_WIN_SIZE;
-  struct iot_window *free_slot = NULL;
-  for (unsigned i = 0; i < iot_nwindows; i++) {
-    if (iot_windows[i].index_plus1 == idx + 1)
-      return &iot_windows[i];
-    if (!free_slot && !iot_windows[i].index_plus1)
-      free_slot = &iot_windows[i];
-  }
-  if (iot_sandboxed) /* every window a sandboxed claim may use was mapped beforehand */
-    return NULL;
-  if (!free_slot && iot_nwindows < IOT_MAX_WINDOWS)
-    free_slot = &iot_windows[iot_nwindows++];
-  int fd = iot_own_fd();
-  if (!free_slot || fd < 0) {
-    iot_mark_full(free_slot ? EBADF : ENOMEM);
-    return NULL;
-  }
-  void *p =
-      mmap(NULL, IOT_WIN_SPAN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)(idx * IOT_WIN_SIZE));
-  if (p == MAP_FAILED) { /* RLIMIT_AS, or no memory: a drop, never a crash */
-    iot_mark_full(errno);
-    return NULL;
-  }
-  free_slot->index_plus1 = idx + 1;
-  free_slot->base = p;
-  free_slot->refs = 0;
-  return free_slot;
-}
-
-static struct iot_window *iot_window_of(const void *p) {
-  for (unsigned i = 0; i < iot_nwindows; i++) {
-    struct iot_window *w = &iot_windows[i];
-    if (w->index_plus1 && (const char *)p >= w->base && (const char *)p < w->base + IOT_WIN_SIZE)
-      return w;
-  }
-  return NULL;
-}
-
-static void iot_unmap_if_idle(struct iot_window *w) {
-  uint64_t cursor_idx = (iot_cursor & ~IOT_CURSOR_CLOSED) / IOT_WIN_SIZE;
-  if (w->refs || iot_sandboxed || w->index_plus1 == cursor_idx + 1)
-    return;
-  munmap(w->base, IOT_WIN_SPAN);
-  w->index_plus1 = 0;
-  w->base = NULL;
-}
-
-/* A chunk no thread writes into any more: its window goes when it holds no other live chunk and
- * the cursor has left it (the next claims land there). */
-static void iot_release(struct iot_chunk *ch) {
-  struct iot_window *w = ch ? iot_window_of(ch) : NULL;
-  if (w && w->refs && !--w->refs)
-    iot_unmap_if_idle(w);
-}
-
 /* Notes that the calling thread replaced `old` with a new chunk, and releases the one before. */
 static void iot_retire(struct iot_chunk **slot, struct iot_chunk *old) {
   struct iot_chunk *prev = *slot;
   *slot = old;
-  iot_release(prev);
+  iot_win_release(prev, iot_cursor & ~IOT_CURSOR_CLOSED);
 }
 
 static void iot_retire_for(uint16_t type) {
@@ -250,11 +172,12 @@ static void iot_thread_gone(void *arg) {
   if (iot_exit_armed != iot_space_gen || !iot_lock())
     return;
   if (iot_retiring.gen == iot_space_gen) {
-    iot_release(iot_retiring.events), iot_retiring.events = NULL;
-    iot_release(iot_retiring.stacks), iot_retiring.stacks = NULL;
+    uint64_t cursor = iot_cursor & ~IOT_CURSOR_CLOSED;
+    iot_win_release(iot_retiring.events, cursor), iot_retiring.events = NULL;
+    iot_win_release(iot_retiring.stacks, cursor), iot_retiring.stacks = NULL;
     if (iot_self.gen == iot_gen) {
-      iot_release(iot_self.ev_chunk), iot_self.ev_chunk = NULL;
-      iot_release(iot_self.st_chunk), iot_self.st_chunk = NULL;
+      iot_win_release(iot_self.ev_chunk, cursor), iot_self.ev_chunk = NULL;
+      iot_win_release(iot_self.st_chunk, cursor), iot_self.st_chunk = NULL;
     }
   }
   iot_exit_armed = 0;
@@ -271,10 +194,8 @@ static void iot_arm_thread_exit(void) {
 }
 
 /* Writes a chunk header; the magic goes last, so a half-written header reads as empty. */
-static struct iot_chunk *iot_chunk_at(struct iot_window *w, uint64_t off, uint16_t type,
-                                      uint32_t size) {
-  struct iot_chunk *ch =
-      (struct iot_chunk *)(w->base + (off - (w->index_plus1 - 1) * IOT_WIN_SIZE));
+static struct iot_chunk *iot_chunk_at(char *at, uint16_t type, uint32_t size) {
+  struct iot_chunk *ch = (struct iot_chunk *)at;
   ch->type = type;
   ch->size = size;
   ch->tid = iot_self.tid;
@@ -314,25 +235,22 @@ struct iot_chunk *iot_claim_chunk(uint16_t type, uint32_t size) {
   }
   if (end > iot_extent && !iot_grow(end))
     goto unlock;
-  struct iot_window *gapw = start > cur ? iot_window_for(cur) : NULL;
-  struct iot_window *w = iot_window_for(start);
-  if (!w || (start > cur && !gapw))
+  int err = 0;
+  char *gap_at = start > cur ? iot_win_at(cur, 0, &err) : NULL;
+  char *at = err ? NULL : iot_win_at(start, 1, &err);
+  if (!at) {
+    iot_mark_full(err);
     goto unlock;
+  }
   iot_cursor = end;
   if (end > iot_hdr->used_bytes)
     __atomic_store_n(&iot_hdr->used_bytes, end, __ATOMIC_RELAXED);
-  if (gapw) {
-    struct iot_chunk *gap = iot_chunk_at(gapw, cur, IOT_CHUNK_EVENTS, (uint32_t)(start - cur));
+  if (gap_at) {
+    struct iot_chunk *gap = iot_chunk_at(gap_at, IOT_CHUNK_EVENTS, (uint32_t)(start - cur));
     gap->capacity = (gap->size - (uint32_t)sizeof *gap) / (uint32_t)sizeof(struct iot_event);
   }
-  ch = iot_chunk_at(w, start, type, size);
-  w->refs++;
-  if (gapw && gapw != w) /* the cursor left that window: nothing new will start in it */
-    iot_unmap_if_idle(gapw);
-  else if (cur / IOT_WIN_SIZE != start / IOT_WIN_SIZE)
-    for (unsigned i = 0; i < iot_nwindows; i++)
-      if (iot_windows[i].index_plus1 == cur / IOT_WIN_SIZE + 1)
-        iot_unmap_if_idle(&iot_windows[i]);
+  ch = iot_chunk_at(at, type, size);
+  iot_win_moved(cur, end);
   iot_retire_for(type);
   iot_arm_thread_exit();
 unlock:
@@ -351,8 +269,7 @@ struct iot_file_header *iot_space_start(int fd, uint64_t extent, uint64_t limit)
   void *h = mmap(NULL, IOT_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (h == MAP_FAILED)
     return NULL;
-  memset(iot_windows, 0, sizeof iot_windows);
-  iot_nwindows = 0;
+  iot_win_forget();
   iot_limit = limit;
   iot_extent = extent;
   iot_cursor = IOT_HEADER_SIZE;
@@ -374,28 +291,13 @@ void iot_space_reopen(void) {
 }
 
 void iot_space_forget(void) {
-  if (!iot_sandboxed) {
-    for (unsigned i = 0; i < iot_nwindows; i++)
-      if (iot_windows[i].index_plus1)
-        munmap(iot_windows[i].base, IOT_WIN_SPAN);
-    if (iot_hdr)
-      munmap(iot_hdr, IOT_HEADER_SIZE);
-  }
-  memset(iot_windows, 0, sizeof iot_windows);
-  iot_nwindows = 0;
+  iot_win_forget();
+  if (iot_hdr && !iot_sandboxed)
+    munmap(iot_hdr, IOT_HEADER_SIZE);
   iot_space_gen++;
 }
 
 volatile int iot_space_is_cut;
-
-static int iot_in(const void *addr, const void *base, size_t len) {
-  return base && (const char *)addr >= (const char *)base &&
-         (const char *)addr < (const char *)base + len;
-}
-
-static void iot_to_anon(void *base, size_t len) {
-  mmap(base, len, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-}
 
 /*
  * The file was cut (`: > file`, copytruncate) and a store fell past its end.  Every window and
@@ -404,17 +306,15 @@ static void iot_to_anon(void *base, size_t len) {
  * touches the file: not even the cut at exit, which would make it grow back.
  */
 int iot_space_cut(const void *addr) {
-  int ours = iot_in(addr, iot_hdr, IOT_HEADER_SIZE);
-  for (unsigned i = 0; i < iot_nwindows && !ours; i++)
-    ours = iot_windows[i].index_plus1 && iot_in(addr, iot_windows[i].base, IOT_WIN_SPAN);
-  if (!ours)
+  const char *h = (const char *)iot_hdr;
+  if (!(h && (const char *)addr >= h && (const char *)addr < h + IOT_HEADER_SIZE) &&
+      !iot_win_owns(addr))
     return 0;
   int first = !__atomic_exchange_n(&iot_space_is_cut, 1, __ATOMIC_ACQ_REL);
   iot_tracing = 0;
-  for (unsigned i = 0; i < iot_nwindows; i++)
-    if (iot_windows[i].index_plus1)
-      iot_to_anon(iot_windows[i].base, IOT_WIN_SPAN);
-  iot_to_anon(iot_hdr, IOT_HEADER_SIZE);
+  iot_win_to_anon();
+  mmap(iot_hdr, IOT_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS,
+       -1, 0);
   iot_hdr->pid = iot_space_pid; /* others read it: the process, for process_vm_readv */
   __atomic_fetch_or(&iot_hdr->flags, IOT_HF_FULL | IOT_HF_CLOSED, __ATOMIC_RELAXED);
   __atomic_fetch_or(&iot_cursor, IOT_CURSOR_CLOSED, __ATOMIC_RELAXED);
@@ -442,14 +342,7 @@ void iot_space_sandbox(void) {
     target = iot_extent;
   if (target > iot_extent)
     target = iot_extent;
-  for (uint64_t off = cur - cur % IOT_WIN_SIZE; off < target; off += IOT_WIN_SIZE) {
-    struct iot_window *w = iot_window_for(off < cur ? cur : off);
-    if (!w) {
-      target = off < cur ? cur : off;
-      break;
-    }
-    w->refs++; /* pinned: nothing is unmapped in a sandbox */
-  }
+  target = iot_win_pin(cur, target); /* pinned: nothing is unmapped in a sandbox */
   iot_limit = target;
   /* set before the lock goes: a claim that follows must not make a system call the filter may
    * already forbid */

@@ -33,6 +33,21 @@ void iot_space_sandbox(void);
 int iot_space_cut(const void *addr);
 extern volatile int iot_space_is_cut;
 
+/* ---- windows of the file (windows.c), under the writer's lock ---- */
+#define IOT_WIN_OVERLAP (64u * 1024u) /* the largest chunk: it lies whole in its window */
+/* The address of file offset off, its window mapped if need be; hold: a chunk starts there, and
+ * the window stays until iot_win_release of it.  NULL with *err set if it cannot be mapped. */
+char *iot_win_at(uint64_t off, int hold, int *err);
+/* A chunk at p is no longer written into; cursor: where the next claim lands. */
+void iot_win_release(const void *p, uint64_t cursor);
+/* The cursor moved from `from` to `cursor`: the window it left may go. */
+void iot_win_moved(uint64_t from, uint64_t cursor);
+/* Maps and pins every window of [from, to); returns where that stopped (to if it did not). */
+uint64_t iot_win_pin(uint64_t from, uint64_t to);
+int iot_win_owns(const void *addr); /* in a window: for the SIGBUS handler */
+void iot_win_to_anon(void);         /* every window becomes anonymous memory at its address */
+void iot_win_forget(void);          /* unmaps them all, unless sandboxed */
+
 /* ---- SIGBUS (sigbus.c) ---- */
 void iot_sigbus_init(void);
 #endif
