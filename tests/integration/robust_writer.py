@@ -5,8 +5,8 @@ import shutil
 import stat
 import subprocess
 
-from iotest import (Failure, call, check, check_eq, diff, kill_group, only_process, read_byte,
-                    trace_files)
+import lifecycle
+from iotest import Failure, call, check, check_eq, diff, kill_group, only_process, trace_files
 
 HOSTILE_TIMEOUT = 15  # a program the shim blocks would hang: fail well before CTest's limit
 
@@ -261,21 +261,8 @@ def vfork_exit(ctx):
 def sigkill_windows(ctx):
     """Windows + SIGKILL: what was recorded in windows since unmapped is all in the file."""
     n = 300000  # 9.6 MB of events: ten windows mapped and unmapped before the kill
-    out_dir = ctx.new_dir("out")
-    proc = subprocess.Popen([ctx.program("sc_killed"), str(n)], env=ctx.traced_env(out_dir),
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        said = read_byte(proc.stdout, 30)
-        check(said == b"R", f"the program did not report its {n} recvs (got {said!r})")
-    finally:
-        kill_group(proc)
-        proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
-    p = only_process(ctx.summary(trace_files(out_dir)))
-    check_eq((call(p, "recv")["count"], p.get("dropped_events")), (n, 0),
-             "(recvs, dropped) read back after SIGKILL")
+    out_dir, p = lifecycle.sigkill(ctx, n)
+    check_eq(p.get("dropped_events"), 0, "dropped events")
     data = n * 32  # the events alone; chunk headers add under 1%
     used = os.stat(trace_files(out_dir)[0]).st_blocks * 512
     check(used <= data + data // 8 + (128 << 10), f"{used} bytes of disk for {data} of events")
