@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "iot_shim.h"
@@ -18,8 +19,14 @@ volatile uint32_t iot_gen = 1;
 
 #define IOT_DEFAULT_MAX_MIB 1024u
 
+/* In a setuid or setgid program the user's environment must not steer the shim, as glibc ignores
+ * LD_* there: every IOTRACE_* reads as unset (and the writer does not trace at all). */
+static const char *iot_env(const char *name) {
+  return getauxval(AT_SECURE) ? NULL : getenv(name);
+}
+
 static unsigned long iot_env_number(const char *name, unsigned long dflt, unsigned long max) {
-  const char *v = getenv(name);
+  const char *v = iot_env(name);
   if (!v || !*v)
     return dflt;
   char *end;
@@ -40,7 +47,7 @@ static void iot_read_config(void) {
   iot_config.max_bytes = mib << 20;
 
   /* The output path is made absolute now: daemons chdir("/") later. */
-  const char *out = getenv("IOTRACE_OUTPUT");
+  const char *out = iot_env("IOTRACE_OUTPUT");
   if (!out || !*out)
     out = "iotrace.%p.trace";
   char cwd[PATH_MAX];

@@ -123,7 +123,7 @@ static inline int iot_blocked_check(void) {
   return v != (uint64_t)(uintptr_t)iot_rseq_marker;
 }
 
-/* ---- writer (writer.c) ---- */
+/* ---- writer (tracefile.c, writer.c, ownfd.c) ---- */
 extern struct iot_file_header *iot_hdr; /* NULL when this process is not traced */
 extern int iot_trace_fd;                /* the trace file, hidden from the program */
 int iot_writer_open(void);
@@ -194,11 +194,15 @@ void iot_fd_closed_range(unsigned first, unsigned last);
 void iot_fd_forked(void);
 void iot_epoll_ctl_done(int epfd, int op, int fd);
 uint32_t iot_epoll_interest(int epfd);
-/* The trace fd is the shim's: these keep the program from closing or replacing it. */
-static inline int iot_is_own_fd(int fd) {
-  return fd >= 0 && fd == iot_trace_fd;
-}
 void iot_move_own_fd_away(int fd);
+/* For close(): 1 if fd is still the shim's trace file; 0 if the number is the program's now (a raw
+ * close let it be reused), and from then on it is (ownfd.c). */
+int iot_own_fd_still_ours(int fd);
+/* The trace fd is the shim's: these keep the program from closing or replacing it.  Only the
+ * number is compared on the way; the file behind it is asked about only when it matches. */
+static inline int iot_is_own_fd(int fd) {
+  return IOT_UNLIKELY(fd >= 0 && fd == iot_trace_fd) && iot_own_fd_still_ours(fd);
+}
 
 /* ---- split phases (split.c) ---- */
 typedef ssize_t (*iot_copy_fn)(void *args);

@@ -1,23 +1,20 @@
-/* The trace file: created once per process, mapped shared, grown ahead of need, handed out in
- * chunks. */
+/* The trace file's chunk space: grown in steps that follow use, handed out in chunks, each in a
+ * window of the file (windows.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "iot_shim.h"
-#include "real.h"
 #include "sys.h"
+#include "writer.h"
 
 /*
  * Events go straight into a MAP_SHARED mapping of the file, so whatever was
@@ -26,52 +23,73 @@
  * grown with fallocate() ahead of the chunks handed out: a full disk makes a
  * grow fail (and events are dropped and counted), never a store.
  */
-#define IOT_FIRST_EXTENT (256u * 1024u)
-#define IOT_GROW_STEP (4u * 1024u * 1024u)
+#define IOT_MIN_STEP (64u * 1024u)
+#define IOT_MAX_STEP (4u * 1024u * 1024u)
+#define IOT_SANDBOX_RESERVE (2u * 1024u * 1024u) /* 65,000 events after a seccomp filter */
 #define IOT_CURSOR_CLOSED (1ull << 63)
+#define IOT_LOCK_SPINS 100000
 
 struct iot_file_header *iot_hdr;
-int iot_trace_fd = -1;
 
-static char *iot_base;
-static uint64_t iot_map_size;
+static uint64_t iot_limit;  /* no chunk ends past this: IOTRACE_MAX_SIZE, or the sandbox reserve */
 static uint64_t iot_extent; /* bytes of the file backed by allocated blocks */
 static uint64_t iot_cursor; /* next free offset; IOT_CURSOR_CLOSED once closed */
-static int iot_grow_owner;  /* tid of the thread growing the file, 0 if none */
 static int iot_full_reported;
-static char iot_path[4400];
-static dev_t iot_dev;
-static ino_t iot_ino;
+static uint32_t iot_space_gen; /* a new space: per-thread notes about the old one are stale */
+static uint32_t iot_space_pid; /* the process the space was made in */
 
-/* Moves the trace fd to the top of the fd range, out of the way of the program's numbering. */
-static int iot_fd_to_top(int fd) {
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 64)
-    return fd;
-  long want = rl.rlim_cur > (1u << 20) ? (1 << 20) - 1 : (long)rl.rlim_cur - 1;
-  for (int i = 0; i < 32 && want - i > fd; i++) {
-    int hi = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, want - i);
-    if (hi >= 0) {
-      syscall(SYS_close, fd);
-      return hi;
-    }
-  }
-  return fd;
+/* The chunks each thread replaced: the last one is still being let go of by its caller (record.c
+ * advises its pages after the claim), so it is released one claim later. */
+static IOT_TLS struct {
+  uint32_t gen;
+  struct iot_chunk *events, *stacks;
+} iot_retiring;
+
+static void iot_mark_full(int err) {
+  __atomic_fetch_or(&iot_hdr->flags, IOT_HF_FULL, __ATOMIC_RELAXED);
+  if (!__atomic_exchange_n(&iot_full_reported, 1, __ATOMIC_RELAXED) && !iot_sandboxed)
+    iot_say("%s: %s%s; dropping events from now on, the program runs on", iot_path,
+            err ? "cannot grow: " : "reached IOTRACE_MAX_SIZE", err ? strerror(err) : "");
 }
 
-void iot_move_own_fd_away(int fd) {
-  if (fd == iot_trace_fd && fd >= 0) {
-    int moved = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
-    if (moved >= 0 && moved != fd) {
-      iot_trace_fd = iot_fd_to_top(moved);
-      /* the old number is now free for the program's dup2 to take */
-      syscall(SYS_close, fd);
+/*
+ * One thread at a time changes the space.  Claims are rare (one per 64 KiB of events), so a lock
+ * costs nothing; it is never waited for by the thread that holds it (a signal handler that
+ * interrupted a claim drops its event).  The lock word holds the owner's tid and a count of
+ * acquisitions: a waiter that gives up after IOT_LOCK_SPINS notes the word, and later waiters that
+ * find the very same holding give up at once.  So a slow fallocate costs one drop, and a lock
+ * abandoned by a longjmp out of a signal handler costs drops, counted, never a hang.
+ */
+static uint64_t iot_lock_word;  /* acquisitions << 32 | owner tid, owner 0 if free */
+static uint64_t iot_lock_stuck; /* a holding a waiter gave up on */
+
+static int iot_lock(void) {
+  uint32_t me = iot_self.tid ? iot_self.tid : UINT32_MAX;
+  for (int spins = 0;; spins++) {
+    uint64_t w = __atomic_load_n(&iot_lock_word, __ATOMIC_RELAXED);
+    if ((uint32_t)w == 0) {
+      if (__atomic_compare_exchange_n(&iot_lock_word, &w, ((w >> 32) + 1) << 32 | me, 0,
+                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return 1;
+      continue;
     }
+    if ((uint32_t)w == me || w == __atomic_load_n(&iot_lock_stuck, __ATOMIC_RELAXED))
+      return 0;
+    if (spins > IOT_LOCK_SPINS) {
+      __atomic_store_n(&iot_lock_stuck, w, __ATOMIC_RELAXED);
+      return 0;
+    }
+    if (spins > 50 && !iot_sandboxed)
+      sched_yield();
   }
 }
 
-/* Allocates [from, to) in the file; falls back to writing zeros where fallocate is unsupported. */
-static int iot_allocate(int fd, uint64_t from, uint64_t to) {
+static void iot_unlock(void) {
+  uint64_t w = __atomic_load_n(&iot_lock_word, __ATOMIC_RELAXED);
+  __atomic_store_n(&iot_lock_word, w & ~(uint64_t)UINT32_MAX, __ATOMIC_RELEASE);
+}
+
+int iot_allocate(int fd, uint64_t from, uint64_t to) {
   if (syscall(SYS_fallocate, fd, 0, (long)from, (long)(to - from)) == 0)
     return 0;
   int err = errno;
@@ -84,74 +102,95 @@ static int iot_allocate(int fd, uint64_t from, uint64_t to) {
   return 0;
 }
 
-/* Reopens the file by path if the program closed the fd behind the shim's back (a raw close). */
-static int iot_reopen(void) {
-  int fd = (int)syscall(SYS_openat, AT_FDCWD, iot_path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || st.st_dev != iot_dev || st.st_ino != iot_ino) {
-    syscall(SYS_close, fd);
-    return -1;
+/* Grows the file to cover `need` and a step more, the step an eighth of the file: what is
+ * allocated stays within 12.5% (and 4 MiB) of what is used however the process ends. */
+static int iot_grow(uint64_t need) {
+  uint64_t step = need / 8;
+  step = step < IOT_MIN_STEP ? IOT_MIN_STEP : step > IOT_MAX_STEP ? IOT_MAX_STEP : step;
+  uint64_t target = (need + step + IOT_PAGE_SIZE - 1) & ~(uint64_t)(IOT_PAGE_SIZE - 1);
+  if (target > iot_limit)
+    target = iot_limit;
+  int fd = iot_own_fd(), err = EBADF;
+  if (fd >= 0) {
+    err = iot_allocate(fd, iot_extent, target);
+    if (err && need < target) /* the disk is nearly full: ask for just enough */
+      err = iot_allocate(fd, iot_extent, target = need);
   }
-  iot_trace_fd = iot_fd_to_top(fd);
-  return 0;
-}
-
-static void iot_mark_full(int err) {
-  __atomic_fetch_or(&iot_hdr->flags, IOT_HF_FULL, __ATOMIC_RELAXED);
-  if (!__atomic_exchange_n(&iot_full_reported, 1, __ATOMIC_RELAXED))
-    iot_say("%s: %s%s; dropping events from now on, the program runs on", iot_path,
-            err ? "cannot grow: " : "reached IOTRACE_MAX_SIZE", err ? strerror(err) : "");
-}
-
-/* Grows the file to cover `need`; must_have says whether failing means dropping the event. */
-static int iot_grow(uint64_t need, int must_have) {
-  int me = (int)iot_self.tid;
-  for (int spins = 0;; spins++) {
-    if (__atomic_load_n(&iot_extent, __ATOMIC_ACQUIRE) >= need)
-      return 1;
-    int owner = 0;
-    if (__atomic_compare_exchange_n(&iot_grow_owner, &owner, me ? me : -1, 0, __ATOMIC_ACQUIRE,
-                                    __ATOMIC_RELAXED))
-      break;
-    /* a signal handler that interrupted this thread's own grow must not wait for it */
-    if (!must_have || owner == me || spins > 2000)
-      return 0;
-    if (spins > 50)
-      sched_yield();
-  }
-  uint64_t extent = iot_extent,
-           target = need > extent + IOT_GROW_STEP ? need : extent + IOT_GROW_STEP;
-  if (target > iot_map_size)
-    target = iot_map_size;
-  int err = 0, ok = 0;
-  if (target > extent) {
-    err = iot_allocate(iot_trace_fd, extent, target);
-    if (err == EBADF && iot_reopen() == 0)
-      err = iot_allocate(iot_trace_fd, extent, target);
-    if (err && need > extent && need < target) { /* the disk is nearly full: ask for just enough */
-      target = need;
-      err = iot_allocate(iot_trace_fd, extent, target);
-    }
-    if (!err)
-      __atomic_store_n(&iot_extent, target, __ATOMIC_RELEASE);
-  }
-  ok = __atomic_load_n(&iot_extent, __ATOMIC_ACQUIRE) >= need;
-  __atomic_store_n(&iot_grow_owner, 0, __ATOMIC_RELEASE);
-  if (!ok && must_have)
+  if (err) {
     iot_mark_full(err);
-  return ok;
+    return 0;
+  }
+  iot_extent = target;
+  return 1;
+}
+
+/* Notes that the calling thread replaced `old` with a new chunk, and releases the one before. */
+static void iot_retire(struct iot_chunk **slot, struct iot_chunk *old) {
+  struct iot_chunk *prev = *slot;
+  *slot = old;
+  iot_win_release(prev, iot_cursor & ~IOT_CURSOR_CLOSED);
+}
+
+static void iot_retire_for(uint16_t type) {
+  if (iot_retiring.gen != iot_space_gen) {
+    iot_retiring.gen = iot_space_gen;
+    iot_retiring.events = iot_retiring.stacks = NULL;
+  }
+  /* the chunk the caller is about to replace; modules chunks are written once and stay mapped */
+  if (type == IOT_CHUNK_EVENTS)
+    iot_retire(&iot_retiring.events, iot_self.gen == iot_gen ? iot_self.ev_chunk : NULL);
+  else if (type == IOT_CHUNK_STACKS)
+    iot_retire(&iot_retiring.stacks, iot_self.gen == iot_gen ? iot_self.st_chunk : NULL);
+}
+
+/*
+ * A thread that ends lets go of its chunks, so that windows do not stay mapped for threads long
+ * gone (a thread per connection).  A thread-specific key's destructor says when; it runs only
+ * after the thread's last traced call of its own, and should a later destructor record again,
+ * the thread simply claims a fresh chunk.
+ */
+static pthread_key_t iot_exit_key;
+static int iot_exit_key_made;           /* 1 made, -1 could not be */
+static IOT_TLS uint32_t iot_exit_armed; /* iot_space_gen when this thread's key was set */
+
+static void iot_thread_gone(void *arg) {
+  (void)arg;
+  if (iot_exit_armed != iot_space_gen || !iot_lock())
+    return;
+  if (iot_retiring.gen == iot_space_gen) {
+    uint64_t cursor = iot_cursor & ~IOT_CURSOR_CLOSED;
+    iot_win_release(iot_retiring.events, cursor), iot_retiring.events = NULL;
+    iot_win_release(iot_retiring.stacks, cursor), iot_retiring.stacks = NULL;
+    if (iot_self.gen == iot_gen) {
+      iot_win_release(iot_self.ev_chunk, cursor), iot_self.ev_chunk = NULL;
+      iot_win_release(iot_self.st_chunk, cursor), iot_self.st_chunk = NULL;
+    }
+  }
+  iot_exit_armed = 0;
+  iot_unlock();
+}
+
+static void iot_arm_thread_exit(void) {
+  if (iot_exit_armed == iot_space_gen)
+    return;
+  if (!iot_exit_key_made)
+    iot_exit_key_made = pthread_key_create(&iot_exit_key, iot_thread_gone) == 0 ? 1 : -1;
+  if (iot_exit_key_made == 1 && pthread_setspecific(iot_exit_key, &iot_exit_key_made) == 0)
+    iot_exit_armed = iot_space_gen;
 }
 
 /* Writes a chunk header; the magic goes last, so a half-written header reads as empty. */
-static struct iot_chunk *iot_chunk_at(uint64_t off, uint16_t type, uint32_t size) {
-  struct iot_chunk *ch = (struct iot_chunk *)(iot_base + off);
+static struct iot_chunk *iot_chunk_at(char *at, uint16_t type, uint32_t size) {
+  struct iot_chunk *ch = (struct iot_chunk *)at;
   ch->type = type;
   ch->size = size;
   ch->tid = iot_self.tid;
   ch->seq = iot_self.seq++;
-  syscall(SYS_prctl, PR_GET_NAME, ch->thread_name, 0, 0, 0);
+  struct iot_chunk *named = iot_self.gen == iot_gen ? iot_self.ev_chunk : NULL;
+  if (!iot_sandboxed)
+    syscall(SYS_prctl, PR_GET_NAME, ch->thread_name, 0, 0, 0);
+  else if (named) /* no prctl in a sandbox: the name the thread had */
+    memcpy(ch->thread_name, named->thread_name, sizeof ch->thread_name);
   __atomic_store_n(&ch->magic, IOT_CHUNK_MAGIC, __ATOMIC_RELEASE);
   return ch;
 }
@@ -162,38 +201,49 @@ static struct iot_chunk *iot_chunk_at(uint64_t off, uint16_t type, uint32_t size
  * events chunk, which readers skip like any other.
  */
 struct iot_chunk *iot_claim_chunk(uint16_t type, uint32_t size) {
-  if (!iot_hdr)
+  if (!iot_hdr || size > IOT_WIN_OVERLAP)
     return NULL;
-  uint64_t cur = __atomic_load_n(&iot_cursor, __ATOMIC_RELAXED), start;
   if (__atomic_load_n(&iot_hdr->flags, __ATOMIC_RELAXED) & IOT_HF_FULL)
     return NULL; /* once full, stay full: a retry per event would cost a system call each */
-  do {
-    if (cur & IOT_CURSOR_CLOSED)
-      return NULL;
-    start = size % IOT_PAGE_SIZE == 0 ? (cur + IOT_PAGE_SIZE - 1) & ~(uint64_t)(IOT_PAGE_SIZE - 1)
-                                      : cur;
-    if (start + size > iot_map_size) {
-      iot_mark_full(0);
-      return NULL;
-    }
-  } while (!__atomic_compare_exchange_n(&iot_cursor, &cur, start + size, 1, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_RELAXED));
+  int saved = errno;
+  struct iot_chunk *ch = NULL;
+  if (!iot_lock())
+    goto out;
+  uint64_t cur = iot_cursor;
+  if (cur & IOT_CURSOR_CLOSED)
+    goto unlock;
+  uint64_t start =
+      size % IOT_PAGE_SIZE == 0 ? (cur + IOT_PAGE_SIZE - 1) & ~(uint64_t)(IOT_PAGE_SIZE - 1) : cur;
   uint64_t end = start + size;
-  if (end > __atomic_load_n(&iot_extent, __ATOMIC_ACQUIRE)) {
-    if (!iot_grow(end, 1))
-      return NULL;
-  } else if (end + IOT_GROW_STEP / 2 > iot_extent) {
-    iot_grow(end + IOT_GROW_STEP / 2, 0); /* ahead of need: failure is fine */
+  if (end > iot_limit) {
+    iot_mark_full(0);
+    goto unlock;
   }
-  uint64_t used = __atomic_load_n(&iot_hdr->used_bytes, __ATOMIC_RELAXED);
-  while (used < end && !__atomic_compare_exchange_n(&iot_hdr->used_bytes, &used, end, 1,
-                                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-    ;
-  if (start > cur) {
-    struct iot_chunk *gap = iot_chunk_at(cur, IOT_CHUNK_EVENTS, (uint32_t)(start - cur));
+  if (end > iot_extent && !iot_grow(end))
+    goto unlock;
+  int err = 0;
+  char *gap_at = start > cur ? iot_win_at(cur, 0, &err) : NULL;
+  char *at = err ? NULL : iot_win_at(start, 1, &err);
+  if (!at) {
+    iot_mark_full(err);
+    goto unlock;
+  }
+  iot_cursor = end;
+  if (end > iot_hdr->used_bytes)
+    __atomic_store_n(&iot_hdr->used_bytes, end, __ATOMIC_RELAXED);
+  if (gap_at) {
+    struct iot_chunk *gap = iot_chunk_at(gap_at, IOT_CHUNK_EVENTS, (uint32_t)(start - cur));
     gap->capacity = (gap->size - (uint32_t)sizeof *gap) / (uint32_t)sizeof(struct iot_event);
   }
-  return iot_chunk_at(start, type, size);
+  ch = iot_chunk_at(at, type, size);
+  iot_win_moved(cur, end);
+  iot_retire_for(type);
+  iot_arm_thread_exit();
+unlock:
+  iot_unlock();
+out:
+  errno = saved;
+  return ch;
 }
 
 void iot_count_drop(void) {
@@ -201,193 +251,87 @@ void iot_count_drop(void) {
     __atomic_fetch_add(&iot_hdr->dropped_events, 1, __ATOMIC_RELAXED);
 }
 
-/* Builds the path for attempt n: the template with %p as the pid, "-n" added after it if n > 0. */
-static int iot_expand(char *out, size_t cap, const char *tmpl, int pid, int n) {
-  size_t o = 0;
-  int had_pid = 0;
-  char num[32];
-  for (const char *p = tmpl; *p; p++) {
-    const char *add = NULL;
-    char one[2] = {*p, 0};
-    if (p[0] == '%' && p[1] == 'p') {
-      snprintf(num, sizeof num, n ? "%d-%d" : "%d", pid, n);
-      add = num, had_pid = 1, p++;
-    } else if (p[0] == '%' && p[1] == '%') {
-      add = "%", p++;
-    } else {
-      add = one;
-    }
-    size_t l = strlen(add);
-    if (o + l >= cap)
-      return -1;
-    memcpy(out + o, add, l), o += l;
-  }
-  if (!had_pid && n) {
-    int l = snprintf(out + o, cap - o, "-%d", n);
-    if (l < 0 || o + (size_t)l >= cap)
-      return -1;
-    o += (size_t)l;
-  }
-  out[o] = 0;
-  return 0;
-}
-
-/* If an earlier image of this same process (before exec) wrote `path`, its exec_seq; else -1. */
-static int iot_earlier_image(const char *path, uint64_t start_ticks) {
-  int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  struct iot_file_header h;
-  ssize_t n = pread(fd, &h, sizeof h, 0);
-  syscall(SYS_close, fd);
-  if (n != (ssize_t)sizeof h || memcmp(h.magic, IOT_MAGIC, 8) != 0 || h.pid != (uint32_t)getpid() ||
-      h.proc_start_ticks != start_ticks)
-    return -1;
-  return (int)h.exec_seq;
-}
-
-static void iot_fill_header(struct iot_file_header *h, uint64_t start_ticks, uint32_t exec_seq) {
-  memcpy(h->magic, IOT_MAGIC, 8);
-  h->version = IOT_VERSION;
-  h->header_size = IOT_HEADER_SIZE;
-  h->event_size = sizeof(struct iot_event);
-  h->chunk_align = IOT_CHUNK_ALIGN;
-  h->pid = (uint32_t)getpid();
-  h->ppid = (uint32_t)getppid();
-  h->stack_depth = iot_config.stack_depth;
-  h->pollfd_size = sizeof(struct pollfd);
-  h->epoll_event_size = sizeof(struct epoll_event);
-  h->exec_seq = exec_seq;
-  h->proc_start_ticks = start_ticks;
-  struct timespec m, r;
-  clock_gettime(CLOCK_MONOTONIC, &m);
-  clock_gettime(CLOCK_REALTIME, &r);
-  h->mono_anchor_ns = (uint64_t)m.tv_sec * 1000000000u + (uint64_t)m.tv_nsec;
-  h->real_anchor_ns = (uint64_t)r.tv_sec * 1000000000u + (uint64_t)r.tv_nsec;
-  struct utsname u;
-  if (uname(&u) == 0)
-    memcpy(h->host, u.nodename, strnlen(u.nodename, sizeof h->host - 1)); /* header is zeroed */
-  uint32_t flags = 0;
-  if (iot_config.stack_depth)
-    flags |= IOT_HF_STACKS;
-  if (iot_config.split)
-    flags |= IOT_HF_SPLIT;
-  if (!iot_rseq_ok)
-    flags |= IOT_HF_NO_RSEQ;
-  size_t len = iot_sys_read_file("/proc/self/cmdline", h->cmdline, sizeof h->cmdline);
-  if (len == sizeof h->cmdline)
-    flags |= IOT_HF_CMD_TRUNC;
-  h->cmdline_len = (uint32_t)len;
-  h->flags = flags;
-}
-
-int iot_writer_open(void) {
-  uint64_t start_ticks = iot_sys_proc_start_ticks();
-  int pid = (int)getpid(), fd = -1, exec_seq = 0;
-  for (int n = 0; n < 100 && fd < 0; n++) {
-    if (iot_expand(iot_path, sizeof iot_path, iot_config.output, pid, n) != 0) {
-      iot_say("IOTRACE_OUTPUT is too long; this process is not traced");
-      return -1;
-    }
-    fd = (int)syscall(SYS_openat, AT_FDCWD, iot_path,
-                      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0)
-      break;
-    int err = errno;
-    struct stat st;
-    if (err == EEXIST && lstat(iot_path, &st) == 0 && S_ISLNK(st.st_mode)) {
-      iot_say("%s is a symbolic link; not following it, this process is not traced", iot_path);
-      return -1;
-    }
-    if (err != EEXIST) {
-      iot_say("cannot create %s (%s); this process is not traced", iot_path, strerror(err));
-      return -1;
-    }
-    int seq = iot_earlier_image(iot_path, start_ticks);
-    if (seq >= exec_seq)
-      exec_seq = seq + 1;
-  }
-  if (fd < 0) {
-    iot_say("no free trace file name for %s; this process is not traced", iot_config.output);
-    return -1;
-  }
-  int err = iot_allocate(fd, 0, IOT_HEADER_SIZE + IOT_FIRST_EXTENT);
-  uint64_t extent = IOT_HEADER_SIZE + IOT_FIRST_EXTENT;
-  if (err == ENOSPC || err == EDQUOT) {
-    extent = IOT_HEADER_SIZE + 4 * IOT_CHUNK_ALIGN;
-    err = iot_allocate(fd, 0, extent);
-  }
-  void *base = MAP_FAILED;
-  if (!err) {
-    base = mmap(NULL, iot_config.max_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED)
-      err = errno;
-  }
-  if (err) {
-    iot_say("cannot set up %s (%s); this process is not traced", iot_path, strerror(err));
-    syscall(SYS_unlinkat, AT_FDCWD, iot_path, 0);
-    syscall(SYS_close, fd);
-    return -1;
-  }
-  struct stat st;
-  if (fstat(fd, &st) == 0)
-    iot_dev = st.st_dev, iot_ino = st.st_ino;
-  iot_trace_fd = iot_fd_to_top(fd);
-  iot_base = base;
-  iot_map_size = iot_config.max_bytes;
+struct iot_file_header *iot_space_start(int fd, uint64_t extent, uint64_t limit) {
+  void *h = mmap(NULL, IOT_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (h == MAP_FAILED)
+    return NULL;
+  iot_win_forget();
+  iot_limit = limit;
   iot_extent = extent;
   iot_cursor = IOT_HEADER_SIZE;
   iot_full_reported = 0;
-  iot_grow_owner = 0;
-  iot_fill_header((struct iot_file_header *)base, start_ticks, (uint32_t)exec_seq);
-  ((struct iot_file_header *)base)->used_bytes = IOT_HEADER_SIZE;
-  __atomic_store_n(&iot_hdr, (struct iot_file_header *)base, __ATOMIC_RELEASE);
-  return 0;
+  iot_lock_word = 0;
+  iot_lock_stuck = 0;
+  iot_space_gen++;
+  iot_space_pid = (uint32_t)getpid();
+  return h;
 }
 
-void iot_writer_close(int execing) {
-  if (!iot_hdr)
-    return;
+uint64_t iot_space_close(void) {
   uint64_t end = __atomic_fetch_or(&iot_cursor, IOT_CURSOR_CLOSED, __ATOMIC_ACQ_REL);
-  end &= ~IOT_CURSOR_CLOSED;
-  uint64_t extent = __atomic_load_n(&iot_extent, __ATOMIC_ACQUIRE);
-  if (end > extent) /* claims past the allocated space failed: nothing was written there */
-    end = extent;
-  iot_hdr->used_bytes = end;
-  iot_hdr->end_mono_ns = iot_mono_ns();
-  __atomic_fetch_or(&iot_hdr->flags, execing ? IOT_HF_EXECED : IOT_HF_CLOSED, __ATOMIC_RELEASE);
-  /* the program may have renamed itself since (nginx: "worker process"): keep its last words */
-  if (!execing) {
-    char cmd[sizeof iot_hdr->cmdline];
-    size_t len = iot_sys_read_file("/proc/self/cmdline", cmd, sizeof cmd);
-    while (len > 1 && cmd[len - 1] == 0 && cmd[len - 2] == 0)
-      len--; /* a retitled process pads the old argument space with NULs */
-    if (len > 0) {
-      memcpy(iot_hdr->cmdline, cmd, len);
-      memset(iot_hdr->cmdline + len, 0, sizeof iot_hdr->cmdline - len);
-      iot_hdr->cmdline_len = (uint32_t)len;
-    }
-  }
-  /* no chunk can be handed out any more, so the space reserved ahead can go */
-  if (!execing && end < extent)
-    syscall(SYS_ftruncate, iot_trace_fd, (long)end);
+  return end & ~IOT_CURSOR_CLOSED; /* every claim below it succeeded: claims move it only then */
 }
 
-/* An exec that failed: the process goes on, and so does its trace. */
-void iot_writer_reopen_after_exec(void) {
-  if (!iot_hdr)
-    return;
-  __atomic_fetch_and(&iot_hdr->flags, ~(uint32_t)IOT_HF_EXECED, __ATOMIC_RELAXED);
-  iot_hdr->end_mono_ns = 0;
+void iot_space_reopen(void) {
   __atomic_fetch_and(&iot_cursor, ~IOT_CURSOR_CLOSED, __ATOMIC_RELEASE);
 }
 
-void iot_writer_forget(void) {
-  if (iot_hdr) {
-    munmap(iot_base, iot_map_size);
-    syscall(SYS_close, iot_trace_fd);
+void iot_space_forget(void) {
+  iot_win_forget();
+  if (iot_hdr && !iot_sandboxed)
+    munmap(iot_hdr, IOT_HEADER_SIZE);
+  iot_space_gen++;
+}
+
+volatile int iot_space_is_cut;
+
+/*
+ * The file was cut (`: > file`, copytruncate) and a store fell past its end.  Every window and
+ * the header become anonymous memory at the same addresses, so that the store completes and any
+ * chunk a thread still holds stays writable; recording stops, claims fail, and nothing more
+ * touches the file: not even the cut at exit, which would make it grow back.
+ */
+int iot_space_cut(const void *addr) {
+  const char *h = (const char *)iot_hdr;
+  if (!(h && (const char *)addr >= h && (const char *)addr < h + IOT_HEADER_SIZE) &&
+      !iot_win_owns(addr))
+    return 0;
+  int first = !__atomic_exchange_n(&iot_space_is_cut, 1, __ATOMIC_ACQ_REL);
+  iot_tracing = 0;
+  iot_win_to_anon();
+  mmap(iot_hdr, IOT_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS,
+       -1, 0);
+  iot_hdr->pid = iot_space_pid; /* others read it: the process, for process_vm_readv */
+  __atomic_fetch_or(&iot_hdr->flags, IOT_HF_FULL | IOT_HF_CLOSED, __ATOMIC_RELAXED);
+  __atomic_fetch_or(&iot_cursor, IOT_CURSOR_CLOSED, __ATOMIC_RELAXED);
+  if (first)
+    iot_say("%s was cut while the program ran; recording stopped, the program runs on", iot_path);
+  return 1;
+}
+
+/*
+ * Before a seccomp filter goes on: allocate and map IOT_SANDBOX_RESERVE bytes past the cursor, pin
+ * their windows, and let no chunk end past them.  Claims then only move the cursor and write
+ * headers; past the reserve, events are dropped and counted.
+ */
+void iot_space_sandbox(void) {
+  if (!iot_hdr)
+    return;
+  if (!iot_lock()) {
+    __atomic_store_n(&iot_limit, 0, __ATOMIC_RELAXED); /* nothing reserved: drop from now on */
+    return;
   }
-  iot_hdr = NULL;
-  iot_base = NULL;
-  iot_trace_fd = -1;
+  uint64_t cur = iot_cursor & ~IOT_CURSOR_CLOSED, target = cur + IOT_SANDBOX_RESERVE;
+  if (target > iot_limit)
+    target = iot_limit;
+  if (target > iot_extent && !iot_grow(target))
+    target = iot_extent;
+  if (target > iot_extent)
+    target = iot_extent;
+  target = iot_win_pin(cur, target); /* pinned: nothing is unmapped in a sandbox */
+  iot_limit = target;
+  /* set before the lock goes: a claim that follows must not make a system call the filter may
+   * already forbid */
+  __atomic_store_n(&iot_sandboxed, 1, __ATOMIC_SEQ_CST);
+  iot_unlock();
 }

@@ -95,8 +95,8 @@ def closed_fds(ctx):
     check_eq(call(p, "recv")["count"], 100, "recvs after closing every fd and chdir(/)")
 
 
-def sigkill(ctx):
-    n = 1000
+def sigkill(ctx, n=1000):
+    """n recvs, SIGKILL, and all n read back; returns the out dir and the process's summary."""
     out_dir = ctx.new_dir("out")
     proc = subprocess.Popen([ctx.program("sc_killed"), str(n)], env=ctx.traced_env(out_dir),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -114,6 +114,7 @@ def sigkill(ctx):
     p = only_process(ctx.summary_of_dir(out_dir))
     check_eq(call(p, "recv")["count"], n, "recvs read back after SIGKILL")
     check_eq(p.get("closed"), False, "closed (the process was killed)")
+    return out_dir, p
 
 
 def compare_untraced(ctx, argv, traced):

@@ -9,6 +9,7 @@ import lifecycle
 import robust_process
 import robust_messages
 import robust_sites
+import robust_writer
 import same
 import servers
 from iotest import Context, Failure
@@ -79,6 +80,30 @@ TESTS["robust.messages_log_hostile"] = robust_messages.log_hostile
 TESTS["robust.messages_terminal"] = robust_messages.terminal
 TESTS["robust.messages_notes"] = robust_messages.notes
 TESTS["robust.sites_many_mappings"] = robust_sites.many_mappings
+# R. Robustness of the trace file's writer (issue 10).
+for how in ("prctl", "syscall"):
+    TESTS[f"robust.seccomp_{how}"] = lambda ctx, h=how: robust_writer.seccomp(ctx, h, 20000)
+    TESTS[f"robust.seccomp_{how}_past_reserve"] = (
+        lambda ctx, h=how: robust_writer.seccomp_past_reserve(ctx, h))
+TESTS["robust.rlimit_as_at_start"] = lambda ctx: robust_writer.address_space(ctx, "start")
+TESTS["robust.rlimit_as_lowered"] = lambda ctx: robust_writer.address_space(ctx, "lower")
+TESTS["robust.ownfd_dup2_no_fd_free"] = lambda ctx: robust_writer.ownfd(ctx, "dup2")
+TESTS["robust.ownfd_raw_close_reuse"] = lambda ctx: robust_writer.ownfd(ctx, "raw")
+TESTS["robust.ownfd_raw_close_then_close"] = robust_writer.ownfd_raw_close
+TESTS["robust.workers_exit"] = lambda ctx: robust_writer.workers(ctx, "fork-exit")
+TESTS["robust.workers_killed"] = lambda ctx: robust_writer.workers(ctx, "fork-kill")
+TESTS["robust.exec_chain"] = robust_writer.exec_chain
+TESTS["robust.vfork_child_exit"] = robust_writer.vfork_exit
+for kind in ("fifo", "directory", "device"):
+    TESTS[f"robust.trace_path_{kind}"] = lambda ctx, k=kind: robust_writer.hostile_path(ctx, k)
+TESTS["robust.setuid"] = robust_writer.secure
+TESTS["robust.low_nofile"] = robust_writer.low_nofile
+TESTS["robust.cut_while_running"] = robust_writer.cut_while_running
+TESTS["robust.threads_windows"] = robust_writer.threads_windows
+TESTS["robust.thread_churn"] = robust_writer.thread_churn
+TESTS["robust.sigkill_windows"] = robust_writer.sigkill_windows
+for how in ("fault", "raise", "handler"):
+    TESTS[f"robust.own_sigbus_{how}"] = lambda ctx, h=how: robust_writer.own_sigbus(ctx, h)
 
 # F. python3 from Debian as the traced program.
 TESTS["python.select_server"] = servers.select_server

@@ -15,7 +15,9 @@ TRACED = set("""select pselect poll ppoll epoll_create epoll_create1 epoll_ctl e
 epoll_pwait2 recv recvfrom recvmsg recvmmsg read readv accept accept4 __recv_chk __recvfrom_chk
 __read_chk __poll_chk __ppoll_chk""".split())
 FOLLOWED = set("""close dup dup2 dup3 fcntl fcntl64 socket socketpair pipe pipe2 close_range closefrom
-_Fork vfork execve execv execvp execvpe execl execlp execle fexecve posix_spawn posix_spawnp""".split())
+_Fork vfork execve execv execvp execvpe execl execlp execle fexecve posix_spawn posix_spawnp
+_exit _Exit prctl seccomp syscall sigaction __sigaction signal bsd_signal ssignal sysv_signal
+__sysv_signal""".split())
 FORTIFIED = re.compile(r"^__(recv|recvfrom|read|readv|poll|ppoll|select|pselect|epoll\w*|accept\w*)_chk$")
 
 
@@ -194,10 +196,18 @@ def test_split_flag(a, tmp):
     with open(out) as f:
         rows = list(csv.DictReader(f))
     has_phases = lambda row: int(row["flags"]) & 0x40 != 0
+    # Rows come in start order: a split read's wait and copy phases lie inside it, next to it.
+    def inside(p, r):
+        s, e = int(r["start_ns"]), int(r["start_ns"]) + int(r["dur_ns"])
+        return (p["tid"], p["fd"]) == (r["tid"], r["fd"]) and s <= int(p["start_ns"]) and \
+            int(p["start_ns"]) + int(p["dur_ns"]) <= e
     for i, row in enumerate(rows):
         if row["call"] in ("recv", "read", "readv") and has_phases(row):
-            check(i >= 2 and rows[i - 2]["call"] == "wait" and rows[i - 1]["call"] == "copy",
-                  f"event {i} ({row['call']}) is marked split but is not preceded by wait, copy")
+            near = rows[max(0, i - 2):i] + rows[i + 1:i + 3]
+            phases = sorted(p["call"] for p in near if p["call"] in ("wait", "copy") and
+                            inside(p, row))
+            check(phases == ["copy", "wait"],
+                  f"event {i} ({row['call']}) is marked split but has no wait and copy inside it")
     split = [r for r in rows if r["call"] in ("recv", "readv") and has_phases(r)]
     # socket reads of data already there: 2 rounds x (recv, readv); the MSG_DONTWAIT recv is not split
     check(len(split) == 4, f"expected 4 split socket reads, got {len(split)}")
