@@ -20,7 +20,7 @@ static char iot_saved_env[IOT_NCARRIED][4400];
 
 void iot_exec_init(void) {
   for (size_t i = 0; i < IOT_NCARRIED; i++) {
-    const char *v = getenv(iot_carried[i]);
+    const char *v = iot_setting(iot_carried[i]); /* a setuid program carries none of them */
     if (v)
       snprintf(iot_saved_env[i], sizeof iot_saved_env[i], "%s=%s", iot_carried[i], v);
   }

@@ -20,13 +20,14 @@ volatile uint32_t iot_gen = 1;
 #define IOT_DEFAULT_MAX_MIB 1024u
 
 /* In a setuid or setgid program the user's environment must not steer the shim, as glibc ignores
- * LD_* there: every IOTRACE_* reads as unset (and the writer does not trace at all). */
-static const char *iot_env(const char *name) {
+ * LD_* there: every IOTRACE_* reads as unset (and the writer does not trace at all).  Every
+ * setting the shim reads comes through here. */
+const char *iot_setting(const char *name) {
   return getauxval(AT_SECURE) ? NULL : getenv(name);
 }
 
 static unsigned long iot_env_number(const char *name, unsigned long dflt, unsigned long max) {
-  const char *v = iot_env(name);
+  const char *v = iot_setting(name);
   if (!v || !*v)
     return dflt;
   char *end;
@@ -47,7 +48,7 @@ static void iot_read_config(void) {
   iot_config.max_bytes = mib << 20;
 
   /* The output path is made absolute now: daemons chdir("/") later. */
-  const char *out = iot_env("IOTRACE_OUTPUT");
+  const char *out = iot_setting("IOTRACE_OUTPUT");
   if (!out || !*out)
     out = "iotrace.%p.trace";
   char cwd[PATH_MAX];

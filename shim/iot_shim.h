@@ -32,6 +32,8 @@ extern struct iot_config iot_config;
 extern int iot_ready;             /* real symbols resolved and the writer tried */
 extern volatile uint32_t iot_gen; /* bumped in a forked child: per-thread state is stale */
 void iot_init(void);
+/* An IOTRACE_* variable, or NULL when unset or in a setuid/setgid program (AT_SECURE). */
+const char *iot_setting(const char *name);
 void iot_after_fork_child(void);
 void iot_exec_init(void); /* keeps the IOTRACE_* settings for exec */
 

@@ -13,7 +13,7 @@ void (*iot_real_vfork)(void);
 static int iot_raw_only(void) {
   static int cached = -1;
   if (cached < 0) {
-    const char *v = getenv("IOTRACE_RAW_SYSCALLS");
+    const char *v = iot_setting("IOTRACE_RAW_SYSCALLS");
     cached = v && *v == '1';
   }
   return cached;

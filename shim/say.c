@@ -42,10 +42,10 @@ static void iot_log_setup(void) {
   if (!__atomic_compare_exchange_n(&iot_log_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
                                    __ATOMIC_ACQUIRE))
     return;
-  const char *log = getenv("IOTRACE_LOG");
-  /* In a setuid program the user must not pick a file for root to write into, as glibc
-   * ignores LD_* there. */
-  if (log && *log && !getauxval(AT_SECURE)) {
+  /* In a setuid program the user must not pick a file for root to write into: iot_setting
+   * answers NULL there. */
+  const char *log = iot_setting("IOTRACE_LOG");
+  if (log && *log) {
     char cwd[PATH_MAX];
     if (log[0] == '/')
       snprintf(iot_log_path, sizeof iot_log_path, "%s", log);
