@@ -304,6 +304,30 @@ def reads_with_data(events, pids=None):
                and (pids is None or e["pid"] in pids))
 
 
+# Allocated bytes a trace may hold beyond its events: a process with a handful of events must
+# not keep megabytes of disk, however it ended (killed, _exit, sandboxed).
+DISK_SLACK = 1 << 20
+
+
+def allocated(path):
+    """Bytes of disk a file really holds (its blocks), which can exceed or fall short of its size."""
+    return os.stat(path).st_blocks * 512
+
+
+def check_disk(procs, what):
+    """Every trace's allocation stays within DISK_SLACK of its header and events (32 bytes
+    each, twice over for chunk headers and call sites); returns the largest allocation."""
+    over = []
+    for p in procs:
+        used = allocated(p["file"])
+        if used > 4096 + 64 * p["events"] + DISK_SLACK:
+            over.append(f"pid {p['pid']}: {used} bytes for {p['events']} events")
+    check(not over, f"{what}: {len(over)} of {len(procs)} traces hold more than "
+          f"{DISK_SLACK} bytes beyond their events, {sum(allocated(p['file']) for p in procs)} "
+          f"bytes in all:\n" + "\n".join(over))
+    return max(allocated(p["file"]) for p in procs)
+
+
 def one_iotrace_line(server, what):
     lines = server.iotrace_lines()
     check(len(lines) == 1, f"{what}: expected one 'iotrace:' line on stderr, got {len(lines)}:\n"

@@ -6,6 +6,7 @@ import sys
 import time
 import traceback
 
+import dnsmasq
 import faults  # noqa
 import procs
 import real
@@ -42,6 +43,7 @@ TESTS = {
     "symlink_refused": security.symlink_refused,
     "trace_mode_0600": security.trace_mode,
     "script_in_name": security.script_in_name,
+    "dnsmasq_tcp": dnsmasq.dnsmasq_tcp,
 }
 
 
