@@ -12,6 +12,7 @@ import procs
 import real
 import scale
 import security
+import vsftpd
 from harness import Context, Failure
 
 TESTS = {
@@ -44,6 +45,8 @@ TESTS = {
     "trace_mode_0600": security.trace_mode,
     "script_in_name": security.script_in_name,
     "dnsmasq_tcp": dnsmasq.dnsmasq_tcp,
+    "vsftpd_seccomp": functools.partial(vsftpd.vsftpd, sandbox="YES"),
+    "vsftpd_transfer": functools.partial(vsftpd.vsftpd, sandbox="NO"),
 }
 
 
