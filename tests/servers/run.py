@@ -6,6 +6,7 @@ import sys
 import time
 import traceback
 
+import apache
 import dnsmasq
 import faults  # noqa
 import procs
@@ -47,6 +48,7 @@ TESTS = {
     "dnsmasq_tcp": dnsmasq.dnsmasq_tcp,
     "vsftpd_seccomp": functools.partial(vsftpd.vsftpd, sandbox="YES"),
     "vsftpd_transfer": functools.partial(vsftpd.vsftpd, sandbox="NO"),
+    "apache_event": apache.apache_event,
 }
 
 
