@@ -310,7 +310,7 @@ DISK_SLACK = 1 << 20
 
 
 def allocated(path):
-    """Bytes of disk a file really holds (its blocks), which can exceed or fall short of its size."""
+    """Bytes of disk a file really holds (its blocks); it can be more or less than its size."""
     return os.stat(path).st_blocks * 512
 
 
