@@ -48,7 +48,7 @@ TESTS = {
     "dnsmasq_tcp": dnsmasq.dnsmasq_tcp,
     "vsftpd_seccomp": functools.partial(vsftpd.vsftpd, sandbox="YES"),
     "vsftpd_transfer": functools.partial(vsftpd.vsftpd, sandbox="NO"),
-    "apache_event": apache.apache_event,
+    "apache_worker": apache.apache_worker,
 }
 
 
