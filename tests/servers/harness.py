@@ -130,13 +130,14 @@ class Context:
         self.shim, self.viewer = args.shim, args.viewer
         self.bindir, self.examples = args.bin, args.examples
         self.srcdir = os.path.dirname(os.path.abspath(__file__))
+        # Checked before the directory exists: a failed check leaves no Context to close.
+        check(os.path.isfile(self.shim), f"the shim is not built: {self.shim}")
+        check(os.path.isfile(self.viewer), f"the viewer is not built: {self.viewer}")
         self.tmp = tempfile.mkdtemp(prefix="iotrace-servers-")
         os.chmod(self.tmp, 0o755)  # servers that drop privileges (nginx workers) must get in
         self.servers = []
         self.strays = []  # pids of processes that left their session (daemons), killed at close
         self.mounts = []
-        check(os.path.isfile(self.shim), f"the shim is not built: {self.shim}")
-        check(os.path.isfile(self.viewer), f"the viewer is not built: {self.viewer}")
 
     def close(self):
         for server in self.servers:
