@@ -148,14 +148,15 @@ class Context:
         self.shim, self.viewer = args.shim, args.viewer
         self.bindir, self.examples = args.bin, args.examples
         self.srcdir = os.path.dirname(os.path.abspath(__file__))
+        # Checked before the directory exists: a failed check leaves no Context to close.
+        check(os.path.isfile(self.shim), f"the shim is not built: {self.shim}")
+        check(os.path.isfile(self.viewer), f"the viewer is not built: {self.viewer}")
         self.tmp = tempfile.mkdtemp(prefix="iotrace-servers-")
         self.shim_log = os.path.join(self.tmp, "shim.log")  # IOTRACE_LOG of every traced run
         os.chmod(self.tmp, 0o755)  # servers that drop privileges (nginx workers) must get in
         self.servers = []
         self.strays = []  # pids of processes that left their session (daemons), killed at close
         self.mounts = []
-        check(os.path.isfile(self.shim), f"the shim is not built: {self.shim}")
-        check(os.path.isfile(self.viewer), f"the viewer is not built: {self.viewer}")
 
     def close(self):
         for server in self.servers:
@@ -326,6 +327,30 @@ def accepted(events, pids=None):
 def reads_with_data(events, pids=None):
     return sum(1 for e in events if e["call"] in READS and e["result"] > 0
                and (pids is None or e["pid"] in pids))
+
+
+# Allocated bytes a trace may hold beyond its events: a process with a handful of events must
+# not keep megabytes of disk, however it ended (killed, _exit, sandboxed).
+DISK_SLACK = 1 << 20
+
+
+def allocated(path):
+    """Bytes of disk a file really holds (its blocks); it can be more or less than its size."""
+    return os.stat(path).st_blocks * 512
+
+
+def check_disk(procs, what):
+    """Every trace's allocation stays within DISK_SLACK of its header and events (32 bytes
+    each, twice over for chunk headers and call sites); returns the largest allocation."""
+    over = []
+    for p in procs:
+        used = allocated(p["file"])
+        if used > 4096 + 64 * p["events"] + DISK_SLACK:
+            over.append(f"pid {p['pid']}: {used} bytes for {p['events']} events")
+    check(not over, f"{what}: {len(over)} of {len(procs)} traces hold more than "
+          f"{DISK_SLACK} bytes beyond their events, {sum(allocated(p['file']) for p in procs)} "
+          f"bytes in all:\n" + "\n".join(over))
+    return max(allocated(p["file"]) for p in procs)
 
 
 def one_iotrace_line(server, what):

@@ -6,11 +6,14 @@ import sys
 import time
 import traceback
 
+import apache
+import dnsmasq
 import faults  # noqa
 import procs
 import real
 import scale
 import security
+import vsftpd
 from harness import Context, Failure
 
 TESTS = {
@@ -42,6 +45,10 @@ TESTS = {
     "symlink_refused": security.symlink_refused,
     "trace_mode_0600": security.trace_mode,
     "script_in_name": security.script_in_name,
+    "dnsmasq_tcp": dnsmasq.dnsmasq_tcp,
+    "vsftpd_seccomp": functools.partial(vsftpd.vsftpd, sandbox="YES"),
+    "vsftpd_transfer": functools.partial(vsftpd.vsftpd, sandbox="NO"),
+    "apache_worker": apache.apache_worker,
 }
 
 
