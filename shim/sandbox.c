@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -58,6 +59,22 @@ static long iot_raw_syscall(long n, long a, long b, long c, long d, long e, long
 }
 #endif
 
+/*
+ * syscall(SYS_clone, flags, NULL, ...) without CLONE_VM is a fork that runs no atfork handler, as
+ * sandboxing servers make their session processes (vsftpd, with new namespaces).  The child
+ * returns here on a copy of the caller's stack, so it takes a file of its own at once: later it
+ * may chroot or drop privileges and could no longer create one.
+ */
+static long iot_clone_like_fork(long flags, long ptid, long ctid, long tls) {
+  long pid = iot_raw_syscall(SYS_clone, flags, 0, ptid, ctid, tls, 0);
+  if (pid == 0 && !iot_sandboxed) {
+    int saved = errno;
+    iot_become_new_process(1);
+    errno = saved;
+  }
+  return pid;
+}
+
 /* Like glibc's: six arguments are passed on whatever the call takes, as the kernel ignores the
  * rest. */
 IOT_EXPORT long syscall(long n, ...) {
@@ -69,6 +86,8 @@ IOT_EXPORT long syscall(long n, ...) {
   if (IOT_UNLIKELY(n == SYS_seccomp) &&
       (a == SECCOMP_SET_MODE_FILTER || a == SECCOMP_SET_MODE_STRICT))
     iot_sandbox_before();
+  if (IOT_UNLIKELY(n == SYS_clone) && !(a & CLONE_VM) && b == 0)
+    return iot_clone_like_fork(a, c, d, e);
   return iot_raw_syscall(n, a, b, c, d, e, f);
 }
 

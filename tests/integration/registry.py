@@ -64,7 +64,7 @@ TESTS["life.symlink"] = lambda ctx: lifecycle.symlink(ctx, dangling=False)
 TESTS["life.symlink_dangling"] = lambda ctx: lifecycle.symlink(ctx, dangling=True)
 
 # R. Robustness: the traced program behaves as untraced.
-for how in ("glibc", "raw", "newpid"):
+for how in ("glibc", "raw", "newpid", "raw-chroot"):
     TESTS[f"robust.clone_child.{how}"] = lambda ctx, h=how: robust_process.clone_child(ctx, h)
 TESTS["robust.vfork_two_threads"] = lambda ctx: robust_process.vfork_child(ctx, [])
 TESTS["robust.vfork_child_exit"] = lambda ctx: robust_process.vfork_child(ctx, ["exit"])
