@@ -93,7 +93,7 @@ TESTS["robust.ownfd_raw_close_then_close"] = robust_writer.ownfd_raw_close
 TESTS["robust.workers_exit"] = lambda ctx: robust_writer.workers(ctx, "fork-exit")
 TESTS["robust.workers_killed"] = lambda ctx: robust_writer.workers(ctx, "fork-kill")
 TESTS["robust.exec_chain"] = robust_writer.exec_chain
-TESTS["robust.vfork_child_exit"] = robust_writer.vfork_exit
+TESTS["robust.vfork_child_exit_leaves_file"] = robust_writer.vfork_exit
 for kind in ("fifo", "directory", "device"):
     TESTS[f"robust.trace_path_{kind}"] = lambda ctx, k=kind: robust_writer.hostile_path(ctx, k)
 TESTS["robust.setuid"] = robust_writer.secure
