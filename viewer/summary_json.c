@@ -129,6 +129,10 @@ void iotv_summary_json(FILE *f, const struct iotv_proc *p, int by_site) {
   }
   fputs("],\"host\":", f);
   iotv_json_str(f, h->host);
+  fputs(",\"boot_id\":\"", f);
+  for (i = 0; i < sizeof h->boot_id; i++)
+    fprintf(f, "%02x", h->boot_id[i]);
+  fputc('"', f);
   u64(f, "start_realtime_ns", h->real_anchor_ns);
   u64(f, "duration_ns", iotv_stats_duration(p->s, t));
   u64(f, "threads", t->nthreads);

@@ -57,6 +57,15 @@ def exec_self(ctx, strip_env):
 
 
 
+def boot_id(ctx):
+    """The header names the boot the file was written in, so the viewer knows which files share
+    a monotonic clock."""
+    p, _ = traced_load(ctx, "sc_threads", [1, 10])
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        want = f.read().strip().replace("-", "")
+    check_eq(p.get("boot_id"), want, "boot_id in the header")
+
+
 def exec_log(ctx):
     """IOTRACE_LOG reaches the new image even when the program execs with an empty environment:
     each image says once that IOTRACE_STACK is not a number, in the log, never on stderr."""

@@ -52,6 +52,7 @@ TESTS["life.fork"] = lifecycle.fork
 TESTS["life.exec"] = lambda ctx: lifecycle.exec_self(ctx, strip_env=False)
 TESTS["life.exec_without_preload_env"] = lambda ctx: lifecycle.exec_self(ctx, strip_env=True)
 TESTS["life.exec_log_without_env"] = lifecycle.exec_log
+TESTS["life.boot_id"] = lifecycle.boot_id
 TESTS["life.threads"] = lifecycle.threads
 TESTS["life.vfork_exec"] = lambda ctx: lifecycle.spawn(ctx, "vfork")
 TESTS["life.posix_spawn"] = lambda ctx: lifecycle.spawn(ctx, "posix_spawn")

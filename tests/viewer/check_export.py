@@ -234,6 +234,27 @@ def check_hosts(a):
     expect(r.returncode == 1 and "--clock" in r.stderr, "a bad --clock: %r" % r.stderr)
 
 
+def check_boot_ids(a):
+    """Boot ids decide when files carry them: two containers of one kernel (other host names)
+    share the monotonic clock; two boots of one host name, with close anchors, do not."""
+    same, other = "2f88105c7097462fb1a990e57eea1cbf", "9a3e2b1c7097462fb1a990e57eea1c00"
+    def pair(tag, host_b, boot_b):
+        pa, _ = gen(a, "boot-%s-a" % tag, "--model", "poll", "--events", "50", "--host", "c1",
+                    "--boot-id", same, "--mono-anchor", "1000000000000",
+                    "--real-anchor", "1795000000000000000")
+        pb, _ = gen(a, "boot-%s-b" % tag, "--model", "poll", "--events", "50", "--host", host_b,
+                    "--boot-id", boot_b, "--mono-anchor", "1000200000000",
+                    "--real-anchor", "1795000000100000000")  # wall says 0.1 s, mono 0.2 s
+        r = subprocess.run([a.viewer, "timeline", "--width", "80", pa, pb], capture_output=True,
+                           text=True)
+        return r
+    r = pair("containers", "c2", same)
+    expect("placed by wall clock" not in r.stdout and not r.stderr,
+           "one boot id, two host names: %r %r" % (r.stdout[:150], r.stderr))
+    r = pair("reboot", "c1", other)
+    expect("placed by wall clock" in r.stdout, "two boot ids: %r" % r.stdout[:150])
+
+
 def check_exec_images(a):
     """The same pid before and after exec: two tracks, one process name each."""
     p0, _ = gen(a, "img-0", "--model", "poll", "--events", "50", "--pid", "77", "--execed")
@@ -279,6 +300,7 @@ def main():
     check_categories(a)
     check_hosts(a)
     check_exec_images(a)
+    check_boot_ids(a)
     return checks.done()
 
 

@@ -9,6 +9,7 @@ import sys
 # The schema of docs/summary-json.md: key -> type, for a process and for one call.
 PROCESS_KEYS = {
     "file": str, "pid": int, "ppid": int, "exec_seq": int, "cmdline": list, "host": str,
+    "boot_id": str,
     "start_realtime_ns": int, "duration_ns": int, "threads": int, "events": int,
     "torn_slots": int, "dropped_events": int, "closed": bool, "execed": bool, "full": bool,
     "truncated": bool,

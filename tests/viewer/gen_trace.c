@@ -159,7 +159,7 @@ static void usage(FILE *f) {
              "  [--capacity SLOTS per chunk] [--seed S] [--split [--phases-first]] [--stacks]\n"
              "  [--no-rseq] [--units] [--not-closed] [--execed] [--dropped N] [--pid P]\n"
              "  [--exec-seq N] [--cmdline 'a b'] [--host H] [--thread-name N] [--reserve BYTES]\n"
-             "  [--cut-back BYTES] [--mono-anchor NS] [--real-anchor NS]"
+             "  [--cut-back BYTES] [--mono-anchor NS] [--real-anchor NS] [--boot-id HEX32]"
              "  [--zero-chunk I] [--torn-every N] [--expect FILE.json]\nmodels:");
   gen_models_list(f);
 }
@@ -186,6 +186,7 @@ static int parse(int argc, char **argv) {
     EXPECT,
     MONO,
     REAL,
+    BOOTID,
     CAP,
     SEED
   };
@@ -214,6 +215,7 @@ static int parse(int argc, char **argv) {
                                      {"expect", required_argument, NULL, EXPECT},
                                      {"mono-anchor", required_argument, NULL, MONO},
                                      {"real-anchor", required_argument, NULL, REAL},
+                                     {"boot-id", required_argument, NULL, BOOTID},
                                      {"help", no_argument, NULL, 'h'},
                                      {NULL, 0, NULL, 0}};
   int c;
@@ -278,6 +280,9 @@ static int parse(int argc, char **argv) {
       break;
     case REAL:
       gen_opt.real_anchor = strtoull(optarg, NULL, 0);
+      break;
+    case BOOTID:
+      gen_opt.boot_id = optarg;
       break;
     case TNAME:
       gen_opt.thread_name = optarg;
@@ -346,6 +351,10 @@ static void fill_header(struct iot_file_header *h) {
   h->dropped_events = gen_opt.dropped;
   h->exec_seq = gen_opt.exec_seq;
   snprintf(h->host, sizeof h->host, "%s", gen_opt.host);
+  for (size_t i = 0; gen_opt.boot_id && i < sizeof h->boot_id && gen_opt.boot_id[2 * i]; i++) {
+    char byte[3] = {gen_opt.boot_id[2 * i], gen_opt.boot_id[2 * i + 1], 0};
+    h->boot_id[i] = (unsigned char)strtoul(byte, NULL, 16);
+  }
   /* The command line is stored NUL-separated: split the option at spaces. */
   for (p = gen_opt.cmdline; *p && n < sizeof h->cmdline - 1; p++)
     h->cmdline[n++] = *p == ' ' ? '\0' : *p;

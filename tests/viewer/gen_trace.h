@@ -20,7 +20,7 @@ struct gen_event {
 #define GEN_MAX_THREADS 256
 
 struct gen_options {
-  const char *out, *expect, *model, *cmdline, *host, *thread_name;
+  const char *out, *expect, *model, *cmdline, *host, *thread_name, *boot_id;
   uint64_t events, seed, reserve, cut_back, dropped;
   uint64_t mono_anchor, real_anchor; /* 0: the fixed defaults */
   unsigned threads, capacity, pid, exec_seq;
