@@ -89,6 +89,7 @@ void iotv_lane_cost(struct iotv_lane_cost *c, struct iotv_trace *t, size_t threa
   if (c->first == UINT64_MAX)
     c->first = c->last = base;
   c->call = IOT_CALL_NONE;
+  memcpy(c->by_call, per_call, sizeof c->by_call);
   for (k = 0; k < IOT_CALL_COUNT; k++)
     if (per_call[k] > best) {
       best = per_call[k];
@@ -108,4 +109,16 @@ void iotv_lane_cost_json(FILE *f, const struct iotv_lane_cost *c) {
           ",\"ready\":%" PRIu64 ",\"to_kernel\":%" PRIu64 ",\"to_user\":%" PRIu64 "}",
           c->call == IOT_CALL_NONE ? -1 : (int)c->call, c->calls, c->slept, c->ns, c->awake_ns,
           c->scanned, c->watched, c->ready, c->to_kernel, c->to_user);
+}
+
+void iotv_lane_cost_by_json(FILE *f, const struct iotv_lane_cost *c) {
+  unsigned k;
+  int first = 1;
+  fputs("[", f);
+  for (k = 0; k < IOT_CALL_COUNT; k++)
+    if (c->by_call[k]) {
+      fprintf(f, "%s[%u,%" PRIu64 "]", first ? "" : ",", k, c->by_call[k]);
+      first = 0;
+    }
+  fputs("]", f);
 }

@@ -33,11 +33,16 @@ static void lane_head(FILE *f, const struct iotv_scene *sc, size_t proc, uint32_
   fprintf(f, ",\"proc\":%zu,\"first\":%" PRIu64 ",\"last\":%" PRIu64 ",\"cost\":", proc,
           cost->first - sc->start, until - sc->start);
   iotv_lane_cost_json(f, cost);
+  fputs(",\"by\":", f);
+  iotv_lane_cost_by_json(f, cost);
+  fputs(",\"name\":", f);
+  iotv_json_str(f, name);
   fputs(",\"e\":[", f);
 }
 
-/* Every event as [start, duration, kind, call, fd, result], times from the scene's start; then
- * every select and poll call as [start, duration, fds scanned]. */
+/* Every event as [start, duration, kind, call, fd, result, errno, blocked, bytes to user, bytes
+ * to kernel], times from the scene's start (negative for a call that began before a --from
+ * window); then every select and poll call as [start, duration, fds scanned]. */
 static void raw_lanes(FILE *f, const struct iotv_scene *sc) {
   size_t i, k;
   int comma = 0;
@@ -54,17 +59,22 @@ static void raw_lanes(FILE *f, const struct iotv_scene *sc) {
       lane_head(f, sc, i, t->threads[k].tid, t->threads[k].name, &cost, comma);
       comma = 1;
       iotv_cursor_init(&c, t, k);
-      while ((e = iotv_cursor_next(&c, NULL)) != NULL)
-        fprintf(f, "%s%" PRIu64 ",%" PRIu64 ",%d,%u,%d,%d", n++ ? "," : "",
-                base + e->start_ns - sc->start, iot_event_dur_ns(e), page_kind(e), e->call, e->fd,
-                e->result);
+      while ((e = iotv_cursor_next(&c, NULL)) != NULL) {
+        uint64_t to_k, to_u;
+        int inferred, blocked = iotv_event_blocked(e, &inferred);
+        iot_event_bytes(e, &t->hdr, &to_k, &to_u);
+        fprintf(f, "%s%" PRId64 ",%" PRIu64 ",%d,%u,%d,%d,%u,%d,%" PRIu64 ",%" PRIu64,
+                n++ ? "," : "", (int64_t)(base + e->start_ns) - (int64_t)sc->start,
+                iot_event_dur_ns(e), page_kind(e), e->call, e->fd, e->result, e->err,
+                blocked ? (inferred ? 2 : 1) : 0, to_u, to_k);
+      }
       fputs("],\"c\":[", f);
       n = 0;
       iotv_cursor_init(&c, t, k);
       while (cost.scanned && (e = iotv_cursor_next(&c, NULL)) != NULL)
         if (iotv_call_is_scan(e->call))
-          fprintf(f, "%s%" PRIu64 ",%" PRIu64 ",%u", n++ ? "," : "", base + e->start_ns - sc->start,
-                  iot_event_dur_ns(e), e->arg);
+          fprintf(f, "%s%" PRId64 ",%" PRIu64 ",%u", n++ ? "," : "",
+                  (int64_t)(base + e->start_ns) - (int64_t)sc->start, iot_event_dur_ns(e), e->arg);
       fputs("]}", f);
     }
   }
@@ -85,8 +95,8 @@ static void binned_lane(FILE *f, const struct iotv_scene *sc, const struct iotv_
     while (end < BINNED_CELLS && iotv_render_cell_kind(l, cc, end) == k)
       end++;
     if (k >= 0)
-      fprintf(f, "%s%" PRIu64 ",%" PRIu64 ",%d,-1,0,0", n++ ? "," : "", cell_start(sc, c),
-              cell_start(sc, end) - cell_start(sc, c), k);
+      fprintf(f, "%s%" PRIu64 ",%" PRIu64 ",%d,-1,0,0,0,0,0,0", n++ ? "," : "",
+              cell_start(sc, c), cell_start(sc, end) - cell_start(sc, c), k);
     c = end;
   }
   fputs("],\"c\":[", f);
@@ -207,6 +217,14 @@ int iotv_render_html(FILE *f, const struct iotv_scene *sc) {
   }
   fputs("]", f);
   procs(f, sc);
+  /* errno names for the tooltips */
+  fputs(",\"errnames\":{", f);
+  for (k = 1, i = 0; k < 134; k++) {
+    const char *n = strerrorname_np((int)k);
+    if (n)
+      fprintf(f, "%s\"%u\":\"%s\"", i++ ? "," : "", k, n);
+  }
+  fputs("}", f);
   fputs(",\"lanes\":[", f);
   if (binned) {
     if (binned_lanes(f, sc) < 0)

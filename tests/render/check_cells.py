@@ -67,6 +67,47 @@ def page_cells(browser, html, view=None):
     return [[MUX if k == AWAKE else k for k in lane] for lane in got]
 
 
+def page_features(a, browser):
+    """Folding, filtering, sorting, hover details and per-call counts of the page, on a
+    thread-per-connection server of 40 threads and a thread that uses every multiplexer."""
+    tpc = os.path.join(a.dir, "feat-tpc.trace")
+    mixed = os.path.join(a.dir, "feat-mixed.trace")
+    subprocess.run([a.gen, "-o", tpc, "--model", "tpc-poll", "--events", "200", "--threads", "40",
+                    "--thread-name", "worker", "--pid", "300"], check=True, capture_output=True)
+    subprocess.run([a.gen, "-o", mixed, "--model", "mixed", "--events", "400", "--pid", "301"],
+                   check=True, capture_output=True)
+    html = os.path.join(a.dir, "feat.html")
+    subprocess.run([a.viewer, "render", "-o", html, tpc, mixed], check=True, capture_output=True)
+    page = cdp.Page(browser, 1400, 800)
+    page.open(html)
+    shown = page.evaluate("window.iotrace.shown()")
+    # 40 threads of one process: its 39 readers are one group until opened (plus the acceptor);
+    # the other process has one thread.
+    expect(len(shown) == 3 and sorted(n for _, n in shown) == [1, 1, 39],
+           "folded lanes: %r" % shown)
+    expect(page.evaluate("window.iotrace.fold(true), window.iotrace.lanes") == 41,
+           "expand all did not show the 41 lanes")
+    expect(page.evaluate("window.iotrace.filter('no such lane'), window.iotrace.lanes") == 0,
+           "a filter matching nothing still shows lanes")
+    expect(page.evaluate("window.iotrace.filter('301/'), window.iotrace.lanes") == 1,
+           "filtering on a pid did not leave its one lane")
+    rows = page.evaluate("[...document.querySelectorAll('#rows tr.lane')].map(tr => tr.cells[2].textContent)")
+    waits = rows[0] if rows else ""
+    named = [c for c in ("select", "pselect", "poll", "ppoll", "epoll_wait", "epoll_pwait") if
+             (" " + c + " ") in (" " + waits.replace(",", " , ") + " ")]
+    expect(len(named) >= 3, "the mixed thread's multiplexers were lumped: %r" % waits)
+    page.evaluate("window.iotrace.filter('')")
+    # Hover over the first call of the first drawn lane: its details.
+    tip = page.evaluate("(() => { const e = window.iotrace; return e.tip(0, %s); })()" %
+                        "JSON.parse(document.getElementById('data').textContent).lanes[0].e[0]")
+    expect(tip is not None and ("blocked" in tip or "did not block" in tip) and "lasted" in tip,
+           "hover text: %r" % tip)
+    sticky = page.evaluate("getComputedStyle(document.getElementById('axis')).position")
+    expect(sticky == "sticky", "the time axis does not stay in view: position %r" % sticky)
+    for c in page.complaints():
+        expect(False, "feature page: %s" % c)
+
+
 def compare(name, a, b):
     expect(len(a) == len(b) and len(a) > 0, "%s: %d and %d lanes" % (name, len(a), len(b)))
     for i, (x, y) in enumerate(zip(a, b)):
@@ -106,6 +147,7 @@ def main():
     with cdp.Browser(chromium) as b:
         page = page_cells(b, html)
         zoom_page = page_cells(b, zoom, (5000000, 7000000))
+        page_features(a, b)
     compare("text vs svg", text, svg)
     compare("text vs page", text, page)
     compare("zoomed text vs page", zoom_text, zoom_page)
