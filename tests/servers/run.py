@@ -11,6 +11,7 @@ import dnsmasq
 import faults  # noqa
 import procs
 import real
+import render_nginx
 import scale
 import security
 import vsftpd
@@ -49,6 +50,7 @@ TESTS = {
     "vsftpd_seccomp": functools.partial(vsftpd.vsftpd, sandbox="YES"),
     "vsftpd_transfer": functools.partial(vsftpd.vsftpd, sandbox="NO"),
     "apache_worker": apache.apache_worker,
+    "nginx_render": render_nginx.nginx_render,
 }
 
 
