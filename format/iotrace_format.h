@@ -144,6 +144,7 @@ struct iot_file_header {
 #define IOT_CHUNK_STACKS 2  /* struct iot_stack_rec entries, 8-byte aligned */
 #define IOT_CHUNK_MODULES 3 /* struct iot_module_rec entries, 8-byte aligned */
 #define IOT_CHUNK_NOTES 4   /* struct iot_note_rec entries: what the shim said, 8-byte aligned */
+#define IOT_CHUNK_BUILDIDS 5 /* struct iot_buildid_rec entries, 8-byte aligned */
 
 #define IOT_CF_SITES 0x01 /* events chunk: a call-site id array follows the events */
 
@@ -180,6 +181,17 @@ struct iot_module_rec {
   uint16_t commit;      /* IOT_MODULE_COMMIT once written */
   uint32_t reserved;
   char path[]; /* padded with NULs to 8 bytes */
+};
+
+/* The GNU build id of a module's file as it was mapped, so the viewer can tell a rebuilt file
+ * from the one traced and find its debug symbols (/usr/lib/debug/.build-id/). */
+#define IOT_BUILDID_COMMIT 0x4249u
+struct iot_buildid_rec {
+  uint64_t start;    /* the start of the MODULES record it belongs to */
+  uint16_t len;      /* bytes of id, at most 64 */
+  uint16_t commit;   /* IOT_BUILDID_COMMIT once written */
+  uint32_t reserved;
+  unsigned char id[]; /* padded with zeros to 8 bytes */
 };
 
 /*

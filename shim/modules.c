@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "iot_shim.h"
+#include "buildid.h"
 #include "modules.h"
 
 /*
@@ -78,13 +79,52 @@ static int iot_mod_add(uintptr_t lo, uintptr_t hi) {
   return 0;
 }
 
+/* The last readable mapping of a file at offset 0 (its ELF header), guarded by iot_mods_busy:
+ * the loader maps a file's pieces one after the other, so its code follows in the maps file. */
+static uintptr_t iot_head_lo, iot_head_hi;
+static char iot_head_path[IOT_MAX_PATH + 1];
+
+static void iot_note_head(unsigned long lo, unsigned long hi, const char *perms,
+                          unsigned long off, const char *path) {
+  if (off == 0 && perms[0] == 'r' && path[0] == '/') {
+    iot_head_lo = lo, iot_head_hi = hi;
+    snprintf(iot_head_path, sizeof iot_head_path, "%s", path);
+  }
+}
+
+/* A BUILDIDS record for the module at [lo, hi), mapped from file offset off of path. */
+static void iot_write_buildid(unsigned long lo, unsigned long hi, unsigned long off,
+                              const char *path, struct iot_chunk **chunk) {
+  unsigned char id[64];
+  uintptr_t base = lo - off, span_lo = lo, span_hi = hi;
+  if (off != 0) { /* the header is in the file's first mapping, before its code */
+    if (strcmp(path, iot_head_path) != 0 || iot_head_lo != base)
+      return;
+    span_lo = iot_head_lo, span_hi = iot_head_hi;
+  }
+  unsigned n = iot_buildid_read(base, span_lo, span_hi, id, sizeof id);
+  if (n == 0)
+    return;
+  struct iot_buildid_rec *b =
+      iot_meta_append(chunk, IOT_CHUNK_BUILDIDS, (uint32_t)((sizeof *b + n + 7) & ~7u));
+  if (!b)
+    return;
+  b->start = lo;
+  b->len = (uint16_t)n;
+  memcpy(b->id, id, n);
+  __atomic_store_n(&b->commit, IOT_BUILDID_COMMIT, __ATOMIC_RELEASE);
+}
+
 /* One line of /proc/self/maps: an executable mapping not seen before is added and written. */
-static void iot_maps_entry(char *line, struct iot_chunk **chunk) {
+static void iot_maps_entry(char *line, struct iot_chunk **chunk, struct iot_chunk **ids) {
   unsigned long lo, hi, off;
   char perms[8];
   int pathpos = 0;
-  if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %n", &lo, &hi, perms, &off, &pathpos) < 4 ||
-      perms[2] != 'x' || iot_known_exactly(lo, hi) || iot_mod_add(lo, hi) != 0)
+  if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %n", &lo, &hi, perms, &off, &pathpos) < 4)
+    return;
+  if (pathpos > 0)
+    iot_note_head(lo, hi, perms, off, line + pathpos);
+  if (perms[2] != 'x' || iot_known_exactly(lo, hi) || iot_mod_add(lo, hi) != 0)
     return;
   /* Anonymous code (a JIT's) is known from now on but has no file to name it by. */
   if (pathpos <= 0 || (line[pathpos] != '/' && line[pathpos] != '['))
@@ -99,6 +139,8 @@ static void iot_maps_entry(char *line, struct iot_chunk **chunk) {
   m->path_len = (uint16_t)plen;
   memcpy(m->path, path, plen);
   __atomic_store_n(&m->commit, IOT_MODULE_COMMIT, __ATOMIC_RELEASE);
+  if (path[0] == '/')
+    iot_write_buildid(lo, hi, off, path, ids);
 }
 
 /* Reads /proc/self/maps a piece at a time, handing each whole line to iot_maps_entry. */
@@ -106,8 +148,9 @@ static void iot_maps_read(void) {
   int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return;
-  struct iot_chunk *chunk = NULL;
+  struct iot_chunk *chunk = NULL, *ids = NULL;
   size_t len = 0;
+  iot_head_lo = iot_head_hi = 0;
   int overlong = 0; /* the line did not fit: no executable mapping has such a path */
   for (;;) {
     long n = syscall(SYS_read, fd, iot_maps_piece, sizeof iot_maps_piece);
@@ -126,7 +169,7 @@ static void iot_maps_read(void) {
       }
       iot_maps_line[len] = 0;
       if (!overlong)
-        iot_maps_entry(iot_maps_line, &chunk);
+        iot_maps_entry(iot_maps_line, &chunk, &ids);
       len = 0, overlong = 0;
     }
   }

@@ -26,6 +26,7 @@ static const struct command commands[] = {
      "with several files, a total over all of them.\n"
      "  --json      machine-readable output (schema in docs/summary-json.md)\n"
      "  --by-site   also break calls down by call site (traces recorded with IOTRACE_STACK)\n"
+     "  --debug-dir DIR  separate debug files, by build id (default /usr/lib/debug)\n"
      "  --sort KEY  rows by calls, time, wait, copy, errors, p99, max (most first) or name\n"
      "  --width N   fit the table to N columns (default: the terminal's; no limit otherwise)\n"
      IOTV_FILTER_HELP},

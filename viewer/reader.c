@@ -144,7 +144,7 @@ static int chunk_ok(const struct iotv_trace *t, uint64_t off, const struct iot_c
                : "bad chunk magic";
     return 0;
   }
-  if (c->type < IOT_CHUNK_EVENTS || c->type > IOT_CHUNK_NOTES) {
+  if (c->type < IOT_CHUNK_EVENTS || c->type > IOT_CHUNK_BUILDIDS) {
     *why = "unknown chunk type";
     return 0;
   }

@@ -41,6 +41,8 @@ struct iotv_site {
 struct iotv_module {
   uint64_t start, end, file_offset;
   char *path;
+  unsigned char build_id[64]; /* of the file as it was mapped, when the trace says */
+  unsigned build_id_len;
 };
 
 /* A message of the shim, from a NOTES chunk; text is NUL-terminated and may hold any byte. */

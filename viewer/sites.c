@@ -80,6 +80,7 @@ static void load_modules(struct iotv_trace *t, const struct iotv_chunk_ref *ch, 
       *cap = nc;
     }
     m = &t->modules[t->nmodules];
+    memset(m, 0, sizeof *m);
     m->start = r.start;
     m->end = r.end;
     m->file_offset = r.file_offset;
@@ -88,6 +89,31 @@ static void load_modules(struct iotv_trace *t, const struct iotv_chunk_ref *ch, 
       return;
     t->nmodules++;
     pos += pad8(len);
+  }
+}
+
+/* Build ids name the file each module was mapped from; they follow its MODULES record. */
+static void load_buildids(struct iotv_trace *t, const struct iotv_chunk_ref *ch) {
+  uint64_t pos = 0, n = ch->nslots;
+  const unsigned char *p = payload(t, ch);
+  size_t i;
+  if (!p)
+    return;
+  while (pos + sizeof(struct iot_buildid_rec) <= n) {
+    struct iot_buildid_rec r;
+    memcpy(&r, p + pos, sizeof r);
+    if (r.commit != IOT_BUILDID_COMMIT)
+      break;
+    if (r.len == 0 || r.len > 64 || pos + sizeof r + r.len > n) {
+      iotv_trace_warn(t, ch->off + sizeof(struct iot_chunk) + pos, "bad build id record; ignored");
+      break;
+    }
+    for (i = 0; i < t->nmodules; i++)
+      if (t->modules[i].start == r.start) {
+        memcpy(t->modules[i].build_id, p + pos + sizeof r, r.len);
+        t->modules[i].build_id_len = r.len;
+      }
+    pos += pad8(sizeof r + r.len);
   }
 }
 
@@ -104,6 +130,9 @@ void iotv_trace_load_sites(struct iotv_trace *t) {
     else if (t->meta[i].type == IOT_CHUNK_MODULES)
       load_modules(t, &t->meta[i], &cap);
   }
+  for (i = 0; i < t->nmeta; i++)
+    if (t->meta[i].type == IOT_CHUNK_BUILDIDS)
+      load_buildids(t, &t->meta[i]);
 }
 
 const struct iotv_site *iotv_trace_site(const struct iotv_trace *t, uint32_t id) {

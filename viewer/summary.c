@@ -16,13 +16,14 @@ struct totals {
   size_t nprocs;
 };
 
-static int summarize(struct iotv_trace *t, int json, int by_site, int *first,
-                     const struct iotv_table_opts *o, struct totals *tot) {
+static int summarize(struct iotv_trace *t, int json, int by_site, const char *debug_dir,
+                     int *first, const struct iotv_table_opts *o, struct totals *tot) {
   struct iotv_proc p;
   int status = IOTV_EXIT_OK;
   iotv_trace_load_notes(t);
   memset(&p, 0, sizeof p);
   p.t = t;
+  p.debug_dir = debug_dir;
   p.s = iotv_stats_collect(t, by_site);
   if (!p.s) {
     fprintf(stderr, "%s: out of memory\n", t->path);
@@ -53,6 +54,7 @@ int iotv_cmd_summary(int argc, char **argv) {
                                        {"by-site", no_argument, NULL, 's'},
                                        {"sort", required_argument, NULL, 'o'},
                                        {"width", required_argument, NULL, 'w'},
+                                       {"debug-dir", required_argument, NULL, 'd'},
                                        IOTV_FILTER_OPTIONS,
                                        {NULL, 0, NULL, 0}};
   struct iotv_filter filter;
@@ -60,6 +62,7 @@ int iotv_cmd_summary(int argc, char **argv) {
   struct iotv_table_opts o = {0, iotv_terminal_columns()};
   struct totals tot = {NULL, 0};
   int json = 0, by_site = 0, c, status = IOTV_EXIT_OK, first = 1;
+  const char *debug_dir = NULL;
   size_t i;
   memset(&filter, 0, sizeof filter);
   optind = 1;
@@ -79,7 +82,9 @@ int iotv_cmd_summary(int argc, char **argv) {
       return iotv_usage_error("summary", "--width must be between 40 and 100000");
     else if (c == 'w')
       o.width = (unsigned)atoi(optarg);
-    else if (c != 'o')
+    else if (c == 'd')
+      debug_dir = optarg;
+    else if (c != 'o' && c != 'd')
       return iotv_usage_error("summary", "unknown option");
   }
   if (optind >= argc)
@@ -95,7 +100,7 @@ int iotv_cmd_summary(int argc, char **argv) {
   if (json)
     fputs("{\"processes\":[", stdout);
   for (i = 0; i < pl.n; i++) {
-    int r = summarize(&pl.tr[i], json, by_site, &first, &o, &tot);
+    int r = summarize(&pl.tr[i], json, by_site, debug_dir, &first, &o, &tot);
     if (r > status)
       status = r;
   }

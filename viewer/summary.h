@@ -10,6 +10,7 @@
 struct iotv_proc {
   struct iotv_trace *t;
   struct iotv_stats *s;
+  const char *debug_dir; /* --debug-dir, NULL for the default */
   char model[64];
   char evidence[256];
 };

@@ -78,7 +78,7 @@ void iotv_summary_total_json(FILE *f, const struct iotv_callstat *calls, size_t 
 
 /* With --by-site only: an extra "sites" array, outside the fixed schema other tools rely on. */
 static void sites_json(FILE *f, const struct iotv_proc *p) {
-  struct iotv_symbolizer *sym = iotv_sym_new(p->t);
+  struct iotv_symbolizer *sym = iotv_sym_new(p->t, p->debug_dir);
   size_t n, i;
   uint64_t *keys = iotv_sites_by_time(p->s, &n);
   fputs(",\"sites\":[", f);

@@ -300,7 +300,7 @@ static void header(FILE *f, const struct iotv_proc *p) {
 }
 
 static void sites_text(FILE *f, const struct iotv_proc *p) {
-  struct iotv_symbolizer *sym = iotv_sym_new(p->t);
+  struct iotv_symbolizer *sym = iotv_sym_new(p->t, p->debug_dir);
   size_t n, i;
   uint64_t *keys = iotv_sites_by_time(p->s, &n);
   fprintf(f, "\ncall sites (by time):\n");

@@ -9,7 +9,11 @@
 
 struct iotv_symbolizer;
 
-struct iotv_symbolizer *iotv_sym_new(const struct iotv_trace *t);
+/* Where Debian's -dbgsym packages install debug files, looked up by build id. */
+#define IOTV_DEBUG_DIR "/usr/lib/debug"
+
+/* debug_dir: where to look for separate debug files (NULL: IOTV_DEBUG_DIR). */
+struct iotv_symbolizer *iotv_sym_new(const struct iotv_trace *t, const char *debug_dir);
 void iotv_sym_free(struct iotv_symbolizer *s);
 /* Writes the name of the frame at ip; falls back to module+offset, then to the bare address. */
 void iotv_sym_frame(struct iotv_symbolizer *s, uint64_t ip, char *buf, size_t len);

@@ -9,6 +9,7 @@ import lifecycle
 import robust_process
 import robust_messages
 import robust_sites
+import robust_symbols
 import robust_writer
 import same
 import servers
@@ -81,6 +82,9 @@ TESTS["robust.messages_log_hostile"] = robust_messages.log_hostile
 TESTS["robust.messages_terminal"] = robust_messages.terminal
 TESTS["robust.messages_notes"] = robust_messages.notes
 TESTS["robust.sites_many_mappings"] = robust_sites.many_mappings
+TESTS["robust.sites_rebuilt"] = robust_symbols.rebuilt
+TESTS["robust.sites_debug_build_id"] = lambda ctx: robust_symbols.debug_file(ctx, "build-id")
+TESTS["robust.sites_debuglink"] = lambda ctx: robust_symbols.debug_file(ctx, "debuglink")
 # R. Robustness of the trace file's writer (issue 10).
 for how in ("prctl", "syscall"):
     TESTS[f"robust.seccomp_{how}"] = lambda ctx, h=how: robust_writer.seccomp(ctx, h, 20000)

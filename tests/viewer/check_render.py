@@ -33,7 +33,7 @@ const el = (id) => ({ textContent: id === 'data' ? data : '', style: {}, width: 
   getBoundingClientRect: () => ({ left: 0, top: 0 }) });
 const els = {};
 global.document = { getElementById: (id) => els[id] || (els[id] = el(id)),
-  createElement: () => el('x'), createTextNode: () => ({}) };
+  createElement: () => el('x'), createTextNode: () => ({}), querySelectorAll: () => [] };
 global.window = { innerWidth: 1400, addEventListener: (n, f) => { handlers['window:' + n] = f; } };
 eval(code);
 const before = rects;
@@ -73,7 +73,7 @@ def main():
     d = json.loads(data)
     expect(len(d["lanes"]) == exp["threads"], "%d lanes for %d threads" % (len(d["lanes"]),
                                                                          exp["threads"]))
-    n = sum(len(l["e"]) // 6 for l in d["lanes"])
+    n = sum(len(l["e"]) // 10 for l in d["lanes"])  # 10 numbers per event (render_html.c)
     expect(n == exp["events"], "page carries %d events, trace has %d" % (n, exp["events"]))
     expect(any(l["label"].endswith(HOSTILE) for l in d["lanes"]), "label lost in escaping")
 
