@@ -114,8 +114,11 @@ static void fill_lane(struct iotv_lanes *l, struct iotv_lane *lane, struct iotv_
 int iotv_lanes_add(struct iotv_lanes *l, struct iotv_trace *t) {
   size_t i;
   uint64_t start, until;
+  struct iotv_lane *p;
+  if (t->nthreads == 0) /* a process that made no traced call: realloc(p, 0) would free p */
+    return 0;
   iotv_trace_span(t, &start, &until);
-  struct iotv_lane *p = realloc(l->lane, (l->n + t->nthreads) * sizeof *p);
+  p = realloc(l->lane, (l->n + t->nthreads) * sizeof *p);
   if (!p)
     return -1;
   l->lane = p;

@@ -255,6 +255,26 @@ def check_boot_ids(a):
     expect("placed by wall clock" in r.stdout, "two boot ids: %r" % r.stdout[:150])
 
 
+def check_empty_processes(a):
+    """Processes that made no traced call (a shell, a wrapper script's chain of execs) leave files
+    with no events: every command takes them beside the others."""
+    d = os.path.join(a.dir, "empty")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for pid in (11, 12, 13):
+        subprocess.run([a.gen, "-o", os.path.join(d, "iotrace.%d.trace" % pid), "--model", "poll",
+                        "--events", "0", "--pid", str(pid)], check=True, capture_output=True)
+    subprocess.run([a.gen, "-o", os.path.join(d, "iotrace.14.trace"), "--model", "poll",
+                    "--events", "50", "--pid", "14"], check=True, capture_output=True)
+    for args in (["timeline", "--width", "80"], ["render", "-o", os.path.join(a.dir, "e.html")],
+                 ["render", "-o", os.path.join(a.dir, "e.svg")],
+                 ["export", "--format", "chrome", "-o", "-"], ["summary"]):
+        r = subprocess.run([a.viewer] + args + [d], capture_output=True, text=True)
+        expect(r.returncode == 0 and not r.stderr,
+               "%s with processes that made no call: exit %d: %s" % (args[0], r.returncode,
+                                                                     r.stderr[-300:]))
+
+
 def check_exec_images(a):
     """The same pid before and after exec: two tracks, one process name each."""
     p0, _ = gen(a, "img-0", "--model", "poll", "--events", "50", "--pid", "77", "--execed")
@@ -301,6 +321,7 @@ def main():
     check_hosts(a)
     check_exec_images(a)
     check_boot_ids(a)
+    check_empty_processes(a)
     return checks.done()
 
 

@@ -312,7 +312,7 @@ static int parse(int argc, char **argv) {
   }
   model = gen_model_find(gen_opt.model);
   if (!gen_opt.out || !model || gen_opt.threads < 1 || gen_opt.threads > GEN_MAX_THREADS ||
-      gen_opt.capacity < 1 || gen_opt.events < 1) {
+      gen_opt.capacity < 1) { /* --events 0: a process that made no traced call */
     usage(stderr);
     return -1;
   }
