@@ -21,13 +21,10 @@ static const struct {
 };
 
 int iotv_cmd_export(int argc, char **argv) {
-  enum { CLOCK = 256 };
   static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                        {"output", required_argument, NULL, 'o'},
-                                       {"clock", required_argument, NULL, CLOCK},
                                        IOTV_FILTER_OPTIONS,
                                        {NULL, 0, NULL, 0}};
-  enum iotv_clock clock = IOTV_CLOCK_AUTO;
   struct iotv_filter filter;
   struct iotv_placed pl;
   const char *format = NULL, *out = NULL;
@@ -47,10 +44,6 @@ int iotv_cmd_export(int argc, char **argv) {
       format = optarg;
     else if (c == 'o')
       out = optarg;
-    else if (c == CLOCK && iotv_clock_parse(optarg, &clock) == 0)
-      continue;
-    else if (c == CLOCK)
-      return iotv_usage_error("export", "--clock takes auto, mono or wall");
     else
       return iotv_usage_error("export", "unknown option");
   }
@@ -65,7 +58,7 @@ int iotv_cmd_export(int argc, char **argv) {
     return iotv_usage_error("export", "-o OUT is required (- for standard output)");
   if (optind >= argc)
     return iotv_usage_error("export", "no trace file given");
-  if (iotv_open_placed(&pl, argc - optind, argv + optind, &status, "export", clock, &filter) < 0)
+  if (iotv_open_placed(&pl, argc - optind, argv + optind, &status, "export", &filter) < 0)
     return IOTV_EXIT_INPUT;
   tr = pl.tr, n = pl.n;
   /* The common time base is the earliest of the files' anchors. */

@@ -54,6 +54,8 @@ static int bad(char *why, size_t len, const char *fmt, ...) {
 int iotv_filter_option(struct iotv_filter *f, int opt, const char *arg, char *why, size_t len) {
   int64_t v[IOTV_FILTER_MAX];
   size_t n, i;
+  if (opt == IOTV_FILTER_OPT + 6)
+    return iotv_clock_parse(arg, &f->clock) == 0 ? 0 : bad(why, len, "--clock takes auto, mono or wall");
   f->active = 1;
   switch (opt - IOTV_FILTER_OPT) {
   case 0:

@@ -1,4 +1,5 @@
-/* The event filters every command takes: --from/--to, --pid, --tid, --call, --fd. */
+/* The options every command takes: the filters --from/--to, --pid, --tid, --call, --fd, and the
+ * clock that places files on one axis (--clock). */
 #ifndef IOTV_FILTER_H
 #define IOTV_FILTER_H
 
@@ -6,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "align.h"
 #include "iotrace_format.h"
 
 struct iotv_trace;
@@ -22,6 +24,7 @@ struct iotv_filter {
   int calls_set;
   unsigned char calls[IOT_CALL_COUNT]; /* with calls_set: which ids pass */
   int active;                          /* anything at all to filter */
+  enum iotv_clock clock;               /* --clock; IOTV_CLOCK_AUTO by default */
 };
 
 /* The long options, to put in a command's option table; their values start at IOTV_FILTER_OPT. */
@@ -32,15 +35,18 @@ struct iotv_filter {
       {"pid", required_argument, NULL, IOTV_FILTER_OPT + 2},                                      \
       {"tid", required_argument, NULL, IOTV_FILTER_OPT + 3},                                      \
       {"call", required_argument, NULL, IOTV_FILTER_OPT + 4},                                     \
-      {"fd", required_argument, NULL, IOTV_FILTER_OPT + 5}
+      {"fd", required_argument, NULL, IOTV_FILTER_OPT + 5},                                       \
+      {"clock", required_argument, NULL, IOTV_FILTER_OPT + 6}
 #define IOTV_FILTER_HELP                                                                           \
   "  --from T, --to T  only events that overlap this window from the start of the earliest\n"    \
   "                    trace (1.5s, 200ms, 30us, 10ns)\n"                                         \
-  "  --pid P,...  --tid T,...  --call NAME,...  --fd N,...  only these (lists: commas)\n"
+  "  --pid P,...  --tid T,...  --call NAME,...  --fd N,...  only these (lists: commas)\n"     \
+  "  --clock C    place files on one axis by auto (default), mono or wall clock: auto uses\n"  \
+  "               the monotonic clock when every file comes from one boot of one host\n"
 
 /* Whether opt is one of the filter options. */
 static inline int iotv_filter_is_option(int opt) {
-  return opt >= IOTV_FILTER_OPT && opt < IOTV_FILTER_OPT + 6;
+  return opt >= IOTV_FILTER_OPT && opt < IOTV_FILTER_OPT + 7;
 }
 /* Takes one filter option: 0, or -1 with the reason in why. */
 int iotv_filter_option(struct iotv_filter *f, int opt, const char *arg, char *why, size_t len);

@@ -13,11 +13,6 @@ struct command {
   const char *help;
 };
 
-#define CLOCK_HELP                                                                                 \
-  "  --clock C         place files on one axis by auto (default), mono or wall clock:\n"            \
-  "                    auto uses the monotonic clock when every file comes from one boot\n"        \
-  "                    of one host, else each file's wall-clock anchor\n"
-
 static const struct command commands[] = {
     {"summary", iotv_cmd_summary,
      "summary [--json] [--by-site] [--sort KEY] [--width N] [FILTERS] FILE|DIR...",
@@ -35,14 +30,14 @@ static const struct command commands[] = {
      "One lane per thread showing where its time went, sized to the terminal.\n"
      "  --width N         columns to use (default: terminal width, COLUMNS, or 100)\n"
      "  --color, --no-color  force ANSI colours on or off (default: on for a terminal)\n"
-     CLOCK_HELP IOTV_FILTER_HELP},
+     IOTV_FILTER_HELP},
     {"export", iotv_cmd_export, "export --format chrome|csv [--clock C] [FILTERS] FILE|DIR... -o OUT",
      "Writes every event: chrome is trace-event JSON for Perfetto or chrome://tracing,\n"
      "csv is one row per event with a header row.  -o - writes to standard output.\n"
-     CLOCK_HELP IOTV_FILTER_HELP},
+     IOTV_FILTER_HELP},
     {"render", iotv_cmd_render, "render [--clock C] [FILTERS] FILE|DIR... -o OUT.html|OUT.svg",
      "Draws the timeline as a self-contained HTML page (zoom, pan, hover) or an SVG image.\n"
-     CLOCK_HELP IOTV_FILTER_HELP},
+     IOTV_FILTER_HELP},
     {"run", iotv_cmd_run, "run [-o DIR] -- COMMAND [ARG...]",
      "Runs COMMAND under the libiotrace.so shim next to this binary, writing\n"
      "DIR/iotrace.<pid>.trace (DIR defaults to .), then prints their summary.\n"},

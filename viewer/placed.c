@@ -7,7 +7,7 @@
 #include "lanes.h"
 
 int iotv_open_placed(struct iotv_placed *p, int argc, char **argv, int *status, const char *cmd,
-                     enum iotv_clock clock, struct iotv_filter *f) {
+                     struct iotv_filter *f) {
   size_t i, kept = 0;
   memset(p, 0, sizeof *p);
   p->tr = iotv_open_traces(argc, argv, &p->n, status);
@@ -20,7 +20,7 @@ int iotv_open_placed(struct iotv_placed *p, int argc, char **argv, int *status, 
       iotv_trace_close(&p->tr[i]);
   }
   p->n = kept;
-  iotv_align(p->tr, p->n, clock, &p->al);
+  iotv_align(p->tr, p->n, f ? f->clock : IOTV_CLOCK_AUTO, &p->al);
   iotv_align_note(cmd, &p->al);
   p->start = UINT64_MAX;
   for (i = 0; i < p->n; i++) {

@@ -16,11 +16,11 @@ struct iotv_placed {
   uint64_t start, end; /* the earliest start and latest end over the files, on the axis */
 };
 
-/* Opens argv's traces (iotv_open_traces), keeps those --pid lets through, aligns them by clock
- * (saying so for cmd) and binds f to them.  *status becomes 2 on a damaged input; -1 when out of
+/* Opens argv's traces (iotv_open_traces), keeps those --pid lets through, aligns them by f's
+ * --clock (saying so for cmd) and binds f to them.  *status becomes 2 on a damaged input; -1 when out of
  * memory. */
 int iotv_open_placed(struct iotv_placed *p, int argc, char **argv, int *status, const char *cmd,
-                     enum iotv_clock clock, struct iotv_filter *f);
+                     struct iotv_filter *f);
 void iotv_close_placed(struct iotv_placed *p);
 
 #endif

@@ -40,12 +40,9 @@ static int ends_with(const char *s, const char *suffix) {
 }
 
 int iotv_cmd_render(int argc, char **argv) {
-  enum { CLOCK = 256 };
   static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-                                       {"clock", required_argument, NULL, CLOCK},
                                        IOTV_FILTER_OPTIONS,
                                        {NULL, 0, NULL, 0}};
-  enum iotv_clock clock = IOTV_CLOCK_AUTO;
   struct iotv_filter filter;
   struct iotv_placed pl;
   const char *out = NULL;
@@ -57,11 +54,6 @@ int iotv_cmd_render(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
     if (iotv_filter_is_option(c)) {
       IOTV_FILTER_TAKE(&filter, "render", c, optarg);
-      continue;
-    }
-    if (c == CLOCK) {
-      if (iotv_clock_parse(optarg, &clock) < 0)
-        return iotv_usage_error("render", "--clock takes auto, mono or wall");
       continue;
     }
     if (c != 'o')
@@ -76,7 +68,7 @@ int iotv_cmd_render(int argc, char **argv) {
   if (optind >= argc)
     return iotv_usage_error("render", "no trace file given");
   memset(&sc, 0, sizeof sc);
-  if (iotv_open_placed(&pl, argc - optind, argv + optind, &status, "render", clock, &filter) < 0)
+  if (iotv_open_placed(&pl, argc - optind, argv + optind, &status, "render", &filter) < 0)
     return IOTV_EXIT_INPUT;
   sc.tr = pl.tr, sc.n = pl.n;
   sc.show_host = iotv_align_show_host(&pl.al);

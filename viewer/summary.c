@@ -90,8 +90,7 @@ int iotv_cmd_summary(int argc, char **argv) {
   if (optind >= argc)
     return iotv_usage_error("summary", "no trace file given");
   /* Every file is opened first: --from and --to count from the earliest of them. */
-  if (iotv_open_placed(&pl, argc - optind, argv + optind, &status, "summary", IOTV_CLOCK_AUTO,
-                       &filter) < 0) {
+  if (iotv_open_placed(&pl, argc - optind, argv + optind, &status, "summary", &filter) < 0) {
     fprintf(stderr, "iotrace: out of memory\n");
     return IOTV_EXIT_INPUT;
   }

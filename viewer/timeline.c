@@ -188,14 +188,12 @@ static int draw(struct iotv_trace *tr, size_t n, const struct window *w, unsigne
 }
 
 int iotv_cmd_timeline(int argc, char **argv) {
-  enum { WIDTH = 256, COLOR, NOCOLOR, CLOCK };
+  enum { WIDTH = 256, COLOR, NOCOLOR };
   static const struct option opts[] = {{"width", required_argument, NULL, WIDTH},
                                        {"color", no_argument, NULL, COLOR},
                                        {"no-color", no_argument, NULL, NOCOLOR},
-                                       {"clock", required_argument, NULL, CLOCK},
                                        IOTV_FILTER_OPTIONS,
                                        {NULL, 0, NULL, 0}};
-  enum iotv_clock clock = IOTV_CLOCK_AUTO;
   struct iotv_filter filter;
   struct iotv_placed pl;
   struct window w;
@@ -216,10 +214,6 @@ int iotv_cmd_timeline(int argc, char **argv) {
     case NOCOLOR:
       color = 0;
       break;
-    case CLOCK:
-      if (iotv_clock_parse(optarg, &clock) < 0)
-        return iotv_usage_error("timeline", "--clock takes auto, mono or wall");
-      break;
     default:
       if (!iotv_filter_is_option(c))
         return iotv_usage_error("timeline", "unknown option");
@@ -231,7 +225,7 @@ int iotv_cmd_timeline(int argc, char **argv) {
   /* --from and --to are also the window drawn. */
   w.from = filter.from, w.to = filter.to;
   w.has_from = filter.has_from, w.has_to = filter.has_to;
-  if (iotv_open_placed(&pl, argc - optind, argv + optind, &status, "timeline", clock, &filter) <
+  if (iotv_open_placed(&pl, argc - optind, argv + optind, &status, "timeline", &filter) <
       0)
     return IOTV_EXIT_INPUT;
   if (pl.n > 0) {
