@@ -1,4 +1,5 @@
-/* Stores one event into the calling thread's own chunk: no lock, no allocation, signal-safe. */
+/* Stores one event into the calling thread's own chunk: no lock, no allocation, signal-safe, and
+ * safe to re-enter from a signal handler that interrupts it (the handler's call gets a slot too). */
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/mman.h>
@@ -15,8 +16,10 @@ volatile int iot_sandboxed;
 #define IOT_SMALL_CHUNK IOT_CHUNK_ALIGN
 #define IOT_LARGE_CHUNK (64u * 1024u)
 
+/* Once a seccomp filter may be on, gettid is a system call the program did not ask for: a thread
+ * that starts recording then has tid 0 in its chunks (docs/trace-format.md). */
 pid_t iot_gettid(void) {
-  return (pid_t)syscall(SYS_gettid);
+  return iot_sandboxed ? 0 : (pid_t)syscall(SYS_gettid);
 }
 
 /* A new thread, or the one thread of a freshly forked child: the old chunks are not ours. */
@@ -29,15 +32,10 @@ static void iot_thread_reset(struct iot_thread *t) {
   t->seq = 0;
 }
 
-/* Takes the next slot index of a chunk; one instruction, so a signal handler cannot split it. */
+/* Takes the next slot index of a chunk.  One instruction, so a signal handler cannot split it;
+ * locked, because threads made with a raw clone() share their creator's TLS, and so its chunk. */
 static inline uint32_t iot_take_slot(struct iot_chunk *ch) {
-#if defined(__x86_64__)
-  uint32_t i = 1;
-  __asm__ volatile("xaddl %0, %1" : "+r"(i), "+m"(ch->used));
-  return i;
-#else
   return __atomic_fetch_add(&ch->used, 1, __ATOMIC_RELAXED);
-#endif
 }
 
 #define IOT_MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels answer EINVAL, which is fine */
@@ -45,7 +43,7 @@ static inline uint32_t iot_take_slot(struct iot_chunk *ch) {
 static void iot_advise_pages(void *p, uint32_t size, int advice) {
   uintptr_t lo = ((uintptr_t)p + IOT_PAGE_SIZE - 1) & ~(uintptr_t)(IOT_PAGE_SIZE - 1);
   uintptr_t hi = ((uintptr_t)p + size) & ~(uintptr_t)(IOT_PAGE_SIZE - 1);
-  if (hi > lo) {
+  if (hi > lo && !iot_sandboxed) { /* only advice: without it the pages just stay resident */
     int saved = errno;
     madvise((void *)lo, hi - lo, advice);
     errno = saved;
@@ -97,6 +95,25 @@ static struct iot_event *iot_reserve(struct iot_thread *t, uint32_t **site) {
   return NULL;
 }
 
+/*
+ * The call-site walk may make traced calls of its own (libunwind validates memory through a
+ * pipe), and a signal handler may interrupt it: those calls are recorded, without a site, rather
+ * than walked again inside the walk.  The guard holds the walk's frame address, so a walk left by
+ * siglongjmp (its frame now above the stack pointer) does not keep the guard set for ever.
+ */
+static uint32_t iot_site_once(struct iot_thread *t) {
+  char *here = __builtin_frame_address(0);
+  char *walking = __atomic_load_n(&t->walking, __ATOMIC_RELAXED);
+  if (walking && walking < here)
+    walking = NULL; /* the walk that set it has been unwound */
+  if (walking)
+    return 0;
+  __atomic_store_n(&t->walking, here, __ATOMIC_RELAXED);
+  uint32_t id = iot_stack_site();
+  __atomic_store_n(&t->walking, NULL, __ATOMIC_RELAXED);
+  return id;
+}
+
 static inline int32_t iot_sat32(long v) {
   return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
 }
@@ -108,12 +125,10 @@ void iot_record(struct iot_span *c, int call, int fd, long result, int err, uint
   uint64_t t1 = c->t1;
   int blocked = c->blocked;
   struct iot_thread *t = &iot_self;
-  t->busy++;
   uint32_t *site = NULL;
   struct iot_event *e = iot_reserve(t, &site);
   if (!e) {
     iot_count_drop();
-    t->busy--;
     return;
   }
   uint64_t dur = iot_stamp_dur_ns(c->t0, t1);
@@ -141,7 +156,6 @@ void iot_record(struct iot_span *c, int call, int fd, long result, int err, uint
   e->arg = arg > UINT32_MAX ? UINT32_MAX : (uint32_t)arg;
   e->aux = aux > UINT32_MAX ? UINT32_MAX : (uint32_t)aux;
   if (site)
-    *site = iot_stack_site();
+    *site = iot_site_once(t);
   __atomic_store_n(&e->call, (uint8_t)call, __ATOMIC_RELEASE); /* the slot is valid from here */
-  t->busy--;
 }
