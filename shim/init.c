@@ -74,7 +74,8 @@ void iot_after_fork_child(void) {
   __atomic_add_fetch(&iot_gen, 1, __ATOMIC_RELEASE);
   iot_vfork_pending = 0;
   iot_self.busy = 0;
-  iot_fd_forked();
+  iot_self.walking = NULL;
+  iot_fd_forked_child();
   iot_stack_forked();
   if (was && iot_writer_open() == 0)
     iot_tracing = 1;
@@ -96,7 +97,7 @@ void iot_init(void) {
     iot_config.stack_depth = 0;
   if (iot_writer_open() == 0)
     iot_tracing = 1;
-  pthread_atfork(NULL, iot_after_fork_parent, iot_after_fork_child);
+  pthread_atfork(iot_fd_fork_prepare, iot_after_fork_parent, iot_after_fork_child);
   iot_ready = 1;
   iot_self.busy--;
   errno = saved_errno;

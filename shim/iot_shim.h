@@ -40,7 +40,8 @@ void iot_exec_init(void); /* keeps the IOTRACE_* settings for exec */
 struct iot_thread {
   uint32_t gen;
   uint32_t tid;
-  int busy; /* the shim's own bookkeeping is running on this thread */
+  int busy;     /* the shim's start-up is running on this thread: its calls are not the program's */
+  void *walking; /* the frame of a call-site walk under way (record.c) */
   struct iot_chunk *ev_chunk;
   uint32_t next_chunk_size;
   struct iot_chunk *st_chunk; /* call-site definitions */
@@ -163,14 +164,26 @@ uint32_t iot_stack_site(void);
 void iot_stack_forked(void); /* a child's file has none of the parent's call sites */
 
 /* ---- fd bookkeeping (fdtab.c) ---- */
-enum iot_fd_kind { IOT_FD_UNKNOWN = 0, IOT_FD_SOCKET, IOT_FD_PIPE, IOT_FD_OTHER, IOT_FD_EPOLL };
+/* IOT_FD_UNASKED: not known, and the kernel may not be asked (sandboxed); never stored. */
+enum iot_fd_kind {
+  IOT_FD_UNKNOWN = 0,
+  IOT_FD_SOCKET,
+  IOT_FD_PIPE,
+  IOT_FD_OTHER,
+  IOT_FD_EPOLL,
+  IOT_FD_UNASKED
+};
 int iot_fdtab_init(void);
-int iot_fd_kind(int fd); /* looks it up, asking the kernel once per fd */
+int iot_fd_kind(int fd); /* looks it up, asking the kernel once per fd (fdkind.c) */
 void iot_fd_created(int fd, int kind);
 void iot_fd_dup(int oldfd, int newfd);
 void iot_fd_closed(int fd);
+void iot_fd_reused(int fd); /* fd was made or closed inside libc: drop what is known of it */
+void iot_fd_sent(int fd);   /* fd went to another process with SCM_RIGHTS */
 void iot_fd_closed_range(unsigned first, unsigned last);
-void iot_fd_forked(void);
+void iot_fd_fork_prepare(void); /* atfork handlers: the table's lock is held across fork */
+void iot_fd_forked(void);       /* in the parent */
+void iot_fd_forked_child(void);
 void iot_epoll_ctl_done(int epfd, int op, int fd);
 uint32_t iot_epoll_interest(int epfd);
 /* The trace fd is the shim's: these keep the program from closing or replacing it. */
