@@ -1,14 +1,11 @@
 /* The fd table's lock: held with signals blocked, so that no handler runs inside it and no
  * siglongjmp can abandon it, and held across fork() so a child never inherits it mid-update. */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <sched.h>
-#include <signal.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "fdtab.h"
 #include "iot_shim.h"
+#include "sigblock.h"
 
 static void *iot_lock_owner;
 static void *iot_fork_holder; /* the thread whose fork() holds the lock, between its handlers */
@@ -23,39 +20,21 @@ static struct iot_guard iot_fork_guard;
 #define IOT_CPU_RELAX() __asm__ volatile("" ::: "memory")
 #endif
 
-static void iot_block_signals(struct iot_guard *g) {
-  g->masked = 0;
-  if (iot_sandboxed)
-    return;
-  uint64_t all = ~(uint64_t)0; /* SIGKILL and SIGSTOP stay deliverable: the kernel says so */
-  int saved = errno;
-  g->masked = syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &g->old_mask, sizeof all) == 0;
-  errno = saved;
-}
-
-static void iot_restore_signals(struct iot_guard *g) {
-  if (!g->masked)
-    return;
-  int saved = errno;
-  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &g->old_mask, NULL, sizeof g->old_mask);
-  errno = saved;
-}
-
 int iot_lock(struct iot_guard *g) {
   void *me = &iot_self, *none = NULL;
   /* Held by this thread: its own fork() (another library's atfork handler closing an fd), a
    * sandboxed section a handler interrupted, or a raw clone() sharing this TLS.  Never wait. */
   if (__atomic_load_n(&iot_lock_owner, __ATOMIC_RELAXED) == me) {
-    g->masked = 0;
+    g->sig.masked = 0;
     return 0;
   }
-  iot_block_signals(g);
+  iot_sigblock(&g->sig);
   for (unsigned spins = 0; !__atomic_compare_exchange_n(&iot_lock_owner, &none, me, 0,
                                                         __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
        spins++, none = NULL) {
     if (iot_sandboxed) {
       if (spins > IOT_SANDBOX_SPINS) {
-        iot_restore_signals(g);
+        iot_sigrestore(&g->sig);
         return 0;
       }
       IOT_CPU_RELAX();
@@ -68,7 +47,7 @@ int iot_lock(struct iot_guard *g) {
 
 void iot_unlock(struct iot_guard *g) {
   __atomic_store_n(&iot_lock_owner, NULL, __ATOMIC_RELEASE);
-  iot_restore_signals(g);
+  iot_sigrestore(&g->sig);
 }
 
 int iot_lock_orphaned(void) {

@@ -29,10 +29,14 @@ static void iot_skipped(void);
  * Another process may hold a description too.  Forked processes share a page
  * of change counters (MAP_SHARED survives fork): whoever changes a set that
  * was shared at a fork bumps its counter, and the others recount it from
- * /proc/self/fdinfo before trusting their count again.  A set held outside
- * that family (received or sent with SCM_RIGHTS, inherited across exec) is
- * "foreign": only a fresh recount is trusted.  Recounts are rate-limited; in
- * between, such a set's size is recorded as unknown.
+ * /proc/self/fdinfo before trusting their count again.  A process that adds
+ * an fd of its own to such a set also leaves its pid there: that registration
+ * goes when the process exits, with no shim code running, so to every other
+ * process the set is then "foreign", like a set held outside the family
+ * (received or sent with SCM_RIGHTS, inherited across exec): only a fresh
+ * recount is trusted.  Recounts are rate-limited; in between, such a set's
+ * size is recorded as unknown.  A fork whose child never touches the set (a
+ * redis BGSAVE) leaves the parent's counts exact.
  */
 struct iot_reg {
   struct {
@@ -68,8 +72,13 @@ unsigned iot_fds_cap;
 static struct iot_ofd *iot_ofds;
 static uint32_t iot_next_ofd = 1;
 static uint32_t iot_epoch; /* bumped when an update had to be skipped: every set is recounted */
-#define IOT_FAMILY_SLOTS 1024u
-static uint32_t *iot_family; /* change counters shared with forked relatives */
+struct iot_family_slot {
+  uint32_t changes; /* bumped by every change to a shared set with this slot */
+  int32_t adder;    /* the pid that added fds of its own to it; -1 if several did */
+};
+#define IOT_FAMILY_SLOTS (4096u / sizeof(struct iot_family_slot))
+static struct iot_family_slot *iot_family; /* shared with forked relatives */
+static int32_t iot_my_pid;                 /* 0 when it could not be asked (sandboxed) */
 #define IOT_RECOUNT_NS 10000000u /* at most one recount per set per 10 ms */
 
 int iot_fdtab_init(void) {
@@ -85,6 +94,7 @@ int iot_fdtab_init(void) {
   void *fam = mmap(NULL, IOT_FAMILY_SLOTS * sizeof *iot_family, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   iot_family = fam == MAP_FAILED ? NULL : fam;
+  iot_my_pid = (int32_t)getpid();
   iot_pool_reserve(); /* a first slab now, while mapping is still allowed */
   iot_fds = p;
   iot_fds_cap = (unsigned)cap;
@@ -95,8 +105,23 @@ static void iot_skipped(void) {
   __atomic_add_fetch(&iot_epoch, 1, __ATOMIC_RELAXED);
 }
 
-static uint32_t *iot_counter(const struct iot_ep *ep) {
+static struct iot_family_slot *iot_slot(const struct iot_ep *ep) {
   return iot_family ? &iot_family[ep->id % IOT_FAMILY_SLOTS] : NULL;
+}
+static uint32_t *iot_counter(const struct iot_ep *ep) {
+  struct iot_family_slot *f = iot_slot(ep);
+  return f ? &f->changes : NULL;
+}
+
+/* This process registered an fd only it holds in a shared set: its exit will change the set. */
+static void iot_ep_adopted(struct iot_ep *ep) {
+  struct iot_family_slot *f = ep->shared ? iot_slot(ep) : NULL;
+  if (!f)
+    return;
+  int32_t none = 0, me = iot_my_pid ? iot_my_pid : -1;
+  if (!__atomic_compare_exchange_n(&f->adder, &none, me, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED) &&
+      none != me)
+    __atomic_store_n(&f->adder, -1, __ATOMIC_RELAXED);
 }
 
 /* This process changed the set's size: tell the family, and keep trusting our own count unless
@@ -185,8 +210,10 @@ static void iot_ep_destroy(struct iot_ep *ep) {
 static void iot_ofd_release(struct iot_ofd *o) {
   struct iot_reg *r, *tmp;
   DL_FOREACH_SAFE2(o->targets, r, tmp, onext) {
-    if (o->shared) { /* another process may keep the description, and the registration, alive */
+    if (o->shared) { /* another process may keep the description, and the registration, alive
+                      * until it closes or exits, unseen: from now on only a recount is right */
       r->ep->uncertain = 1;
+      r->ep->foreign = 1;
       DL_DELETE2(o->targets, r, oprev, onext);
       r->onext = r->oprev = NULL;
       r->key.ofd = 0;
@@ -334,6 +361,7 @@ void iot_fd_forked(void) {
  * may have held the lock mid-update: that table cannot be trusted and is dropped. */
 void iot_fd_forked_child(void) {
   struct iot_guard g;
+  iot_my_pid = iot_sandboxed ? 0 : (int32_t)getpid();
   if (!iot_lock_fork_handback(&g)) {
     if (iot_lock_orphaned()) {
       iot_ofds = NULL; /* its entries leak into the pool, which is fine in a new process */
@@ -372,6 +400,8 @@ void iot_epoll_ctl_done(int epfd, int op, int fd) {
     DL_APPEND2(t->targets, r, oprev, onext);
     ep->count++;
     iot_ep_changed(ep);
+    if (!t->shared)
+      iot_ep_adopted(ep);
   } else if (op == EPOLL_CTL_ADD && !r) {
     ep->uncertain = 1;
   } else if (op == EPOLL_CTL_DEL) {
@@ -387,8 +417,12 @@ void iot_epoll_ctl_done(int epfd, int op, int fd) {
 static int iot_ep_trusted(const struct iot_ep *ep) {
   if (ep->uncertain || ep->foreign || ep->epoch != __atomic_load_n(&iot_epoch, __ATOMIC_RELAXED))
     return 0;
-  uint32_t *c = ep->shared ? iot_counter(ep) : NULL;
-  return !c || __atomic_load_n(c, __ATOMIC_RELAXED) == ep->seen;
+  struct iot_family_slot *f = ep->shared ? iot_slot(ep) : NULL;
+  if (!f)
+    return 1;
+  int32_t adder = __atomic_load_n(&f->adder, __ATOMIC_RELAXED);
+  return __atomic_load_n(&f->changes, __ATOMIC_RELAXED) == ep->seen &&
+         (adder == 0 || (adder == iot_my_pid && adder > 0));
 }
 
 /* Asks the kernel, at most once per IOT_RECOUNT_NS; the count, or IOT_UNKNOWN. */

@@ -3,6 +3,8 @@
 #define IOT_FDTAB_H
 #include <stdint.h>
 
+#include "sigblock.h"
+
 struct iot_ep;
 struct iot_fdent {
   uint32_t ofd;
@@ -15,8 +17,7 @@ extern unsigned iot_fds_cap;
 
 /* A held lock, with the signal mask to restore when it is released. */
 struct iot_guard {
-  uint64_t old_mask;
-  int masked;
+  struct iot_sigblock sig;
 };
 /* Takes the table's lock with every signal blocked; 0 if it could not (the caller does without). */
 int iot_lock(struct iot_guard *g);

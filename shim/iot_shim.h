@@ -42,6 +42,7 @@ struct iot_thread {
   uint32_t tid;
   int busy;     /* the shim's start-up is running on this thread: its calls are not the program's */
   void *walking; /* the frame of a call-site walk under way (record.c) */
+  char *open;    /* the span of the outermost traced call under way, until its slot is taken */
   struct iot_chunk *ev_chunk;
   uint32_t next_chunk_size;
   struct iot_chunk *st_chunk; /* call-site definitions */
@@ -129,12 +130,34 @@ struct iot_span {
   int blocked;   /* as iot_blocked_check() */
   uint8_t flags; /* IOT_EF_* the call adds to its event */
 };
+/*
+ * A handler that siglongjmps out of a traced call abandons it: the call was made, its event
+ * never stored.  Each thread notes the outermost call under way by its span's address; a later
+ * call whose span sits at or above that one (on the same stack, within a window) proves it was
+ * unwound, and counts it as dropped.  A handler's call sits below, nested, and changes nothing.
+ */
+#define IOT_ABANDON_WINDOW (1u << 20)
+static inline void iot_call_open(struct iot_span *c) {
+  char *open = iot_self.open, *me = (char *)c;
+  if (IOT_UNLIKELY(open != NULL)) {
+    if (me < open || (size_t)(me - open) >= IOT_ABANDON_WINDOW)
+      return; /* nested in it, or another stack (a raw clone() sharing this TLS) */
+    iot_count_drop();
+  }
+  iot_self.open = me;
+}
+/* The call's slot is taken (or it will not be recorded): it can no longer be lost uncounted. */
+static inline void iot_call_settled(struct iot_span *c) {
+  if (iot_self.open == (char *)c)
+    iot_self.open = NULL;
+}
 /* Starts a call: decides whether to record it and takes the start time. */
 static inline void iot_begin(struct iot_span *c) {
   c->on = IOT_LIKELY(iot_tracing) && IOT_LIKELY(!iot_self.busy) && !iot_in_vfork_child();
   c->ended = 0;
   c->flags = 0;
   if (c->on) {
+    iot_call_open(c);
     c->t0 = iot_now();
     iot_blocked_arm();
   }

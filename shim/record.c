@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "iot_shim.h"
+#include "sigblock.h"
 
 IOT_TLS struct iot_thread iot_self;
 int iot_tracing;
@@ -50,14 +51,27 @@ static void iot_advise_pages(void *p, uint32_t size, int advice) {
   }
 }
 
+/* Claiming is the one part of recording a handler must not interrupt: a siglongjmp out of it
+ * would leave a chunk claimed but never written or sized, or the file's grow lock held.  It happens once
+ * per chunk, so blocking signals around it costs two system calls per chunk, not per event. */
+static struct iot_chunk *iot_claim_unbroken(uint32_t size) {
+  struct iot_sigblock b;
+  iot_sigblock(&b);
+  struct iot_chunk *ch = iot_claim_chunk(IOT_CHUNK_EVENTS, size);
+  if (ch) {
+    uint32_t per = sizeof(struct iot_event) + (iot_config.stack_depth ? sizeof(uint32_t) : 0);
+    ch->capacity = (size - sizeof *ch) / per;
+    ch->flags = iot_config.stack_depth ? IOT_CF_SITES : 0;
+  }
+  iot_sigrestore(&b);
+  return ch;
+}
+
 static struct iot_chunk *iot_new_events_chunk(struct iot_thread *t) {
   uint32_t size = t->next_chunk_size;
-  struct iot_chunk *ch = iot_claim_chunk(IOT_CHUNK_EVENTS, size);
+  struct iot_chunk *ch = iot_claim_unbroken(size);
   if (!ch)
     return NULL;
-  uint32_t per = sizeof(struct iot_event) + (iot_config.stack_depth ? sizeof(uint32_t) : 0);
-  ch->capacity = (size - sizeof *ch) / per;
-  ch->flags = iot_config.stack_depth ? IOT_CF_SITES : 0;
   struct iot_chunk *old = t->ev_chunk;
   t->ev_chunk = ch;
   if (size < IOT_LARGE_CHUNK) {
@@ -74,12 +88,15 @@ static struct iot_chunk *iot_new_events_chunk(struct iot_thread *t) {
   return ch;
 }
 
-static struct iot_event *iot_reserve(struct iot_thread *t, uint32_t **site) {
+static struct iot_event *iot_reserve(struct iot_thread *t, struct iot_span *c, uint32_t **site) {
   if (IOT_UNLIKELY(t->gen != iot_gen))
     iot_thread_reset(t);
   struct iot_chunk *ch = t->ev_chunk;
   for (int attempt = 0; attempt < 2; attempt++) {
     if (ch) {
+      /* Settled just before the slot is taken: a jump out after this leaves a torn slot, which
+       * readers count, and the call must not be counted a second time as dropped. */
+      iot_call_settled(c);
       uint32_t i = iot_take_slot(ch);
       if (IOT_LIKELY(i < ch->capacity)) {
         *site = (ch->flags & IOT_CF_SITES)
@@ -126,7 +143,8 @@ void iot_record(struct iot_span *c, int call, int fd, long result, int err, uint
   int blocked = c->blocked;
   struct iot_thread *t = &iot_self;
   uint32_t *site = NULL;
-  struct iot_event *e = iot_reserve(t, &site);
+  struct iot_event *e = iot_reserve(t, c, &site);
+  iot_call_settled(c); /* no chunk at all: it is counted as dropped just below */
   if (!e) {
     iot_count_drop();
     return;

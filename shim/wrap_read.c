@@ -48,6 +48,8 @@ static ssize_t iot_read_split(struct iot_span *c, int fd, size_t len, iot_copy_f
   if (!(c->flags & IOT_EF_HAS_PHASES)) {
     int err = errno;
     c->on = iot_is_traced_kind(iot_fd_kind(fd));
+    if (!c->on)
+      iot_call_settled(c); /* a file read: not a call the trace owes anything */
     errno = err;
   }
   return ret;
