@@ -6,6 +6,7 @@ import traceback
 import blocked
 import counts
 import lifecycle
+import robust_fds
 import same
 import servers
 from iotest import Context, Failure
@@ -57,6 +58,15 @@ TESTS["life.max_size"] = lifecycle.max_size
 TESTS["life.read_only_dir"] = lifecycle.read_only_dir
 TESTS["life.symlink"] = lambda ctx: lifecycle.symlink(ctx, dangling=False)
 TESTS["life.symlink_dangling"] = lambda ctx: lifecycle.symlink(ctx, dangling=True)
+
+# R. Robustness: the fd table, the recording guard and signals.
+TESTS["robust.fork_threads"] = robust_fds.fork_threads
+TESTS["robust.longjmp_out"] = robust_fds.longjmp_out
+TESTS["robust.signal_storm"] = robust_fds.signal_storm
+TESTS["robust.raw_clone_tls"] = robust_fds.raw_clone_tls
+TESTS["robust.stale_fd.preload"] = lambda ctx: robust_fds.stale_fd(ctx, "preload")
+TESTS["robust.stale_fd.split"] = lambda ctx: robust_fds.stale_fd(ctx, "split")
+TESTS["robust.epoll_shared"] = robust_fds.epoll_shared
 
 # F. python3 from Debian as the traced program.
 TESTS["python.select_server"] = servers.select_server
