@@ -203,6 +203,8 @@ void iot_fd_dup(int oldfd, int newfd);
 void iot_fd_closed(int fd);
 void iot_fd_reused(int fd); /* fd was made or closed inside libc: drop what is known of it */
 void iot_fd_sent(int fd);   /* fd went to another process with SCM_RIGHTS */
+/* Calls note(fd) for every fd an SCM_RIGHTS message carries (wrap_recv.c). */
+void iot_each_passed_fd(const struct msghdr *msg, void (*note)(int fd));
 void iot_fd_closed_range(unsigned first, unsigned last);
 void iot_fd_fork_prepare(void); /* atfork handlers: the table's lock is held across fork */
 void iot_fd_forked(void);       /* in the parent */

@@ -143,18 +143,10 @@ IOT_EXPORT int __openat64_2(int dirfd, const char *path, int flags) {
  * may change, a registered fd it keeps registered).  Read after the kernel accepted the header. */
 IOT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
   ssize_t ret = IOT_CALL_OR(sendmsg, -1, fd, msg, flags);
-  if (ret < 0 || !msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr) ||
-      iot_in_vfork_child())
+  if (ret < 0 || !msg->msg_control || iot_in_vfork_child())
     return ret;
   int err = errno;
-  for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
-    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-      continue;
-    size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    const int *fds = (const int *)CMSG_DATA(cm);
-    for (size_t i = 0; i < n; i++)
-      iot_fd_sent(fds[i]);
-  }
+  iot_each_passed_fd(msg, iot_fd_sent);
   errno = err;
   return ret;
 }
