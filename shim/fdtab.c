@@ -240,8 +240,7 @@ static void iot_close_locked(int fd) {
 void iot_fd_created(int fd, int kind) {
   if (fd < 0 || (unsigned)fd >= iot_fds_cap)
     return;
-  struct iot_guard g;
-  if (!iot_lock(&g)) {
+  if (!iot_lock()) {
     iot_skipped();
     iot_mark_unlocked(fd, kind);
     iot_fds[fd].ofd = 0;
@@ -256,15 +255,14 @@ void iot_fd_created(int fd, int kind) {
     __atomic_store_n(&iot_fds[fd].ep, o->ep, __ATOMIC_RELEASE);
   }
   __atomic_store_n(&iot_fds[fd].kind, (uint8_t)kind, __ATOMIC_RELAXED);
-  iot_unlock(&g);
+  iot_unlock();
 }
 
 void iot_fd_dup(int oldfd, int newfd) {
   if (oldfd == newfd || oldfd < 0 || newfd < 0 || (unsigned)oldfd >= iot_fds_cap ||
       (unsigned)newfd >= iot_fds_cap)
     return;
-  struct iot_guard g;
-  if (!iot_lock(&g)) {
+  if (!iot_lock()) {
     iot_skipped();
     iot_mark_unlocked(newfd, IOT_FD_UNKNOWN);
     iot_fds[newfd].ofd = 0;
@@ -278,27 +276,25 @@ void iot_fd_dup(int oldfd, int newfd) {
     __atomic_store_n(&iot_fds[newfd].ep, o->ep, __ATOMIC_RELEASE);
   }
   __atomic_store_n(&iot_fds[newfd].kind, iot_fds[oldfd].kind, __ATOMIC_RELAXED);
-  iot_unlock(&g);
+  iot_unlock();
 }
 
 void iot_fd_closed(int fd) {
   if (fd < 0 || (unsigned)fd >= iot_fds_cap)
     return;
-  struct iot_guard g;
-  if (!iot_lock(&g)) {
+  if (!iot_lock()) {
     iot_skipped();
     iot_mark_unlocked(fd, IOT_FD_UNKNOWN);
     return;
   }
   iot_close_locked(fd);
-  iot_unlock(&g);
+  iot_unlock();
 }
 
 void iot_fd_closed_range(unsigned first, unsigned last) {
   if (last >= iot_fds_cap)
     last = iot_fds_cap - 1;
-  struct iot_guard g;
-  int locked = iot_lock(&g);
+  int locked = iot_lock();
   if (!locked)
     iot_skipped();
   for (unsigned fd = first; fd <= last && fd < iot_fds_cap; fd++) {
@@ -310,15 +306,14 @@ void iot_fd_closed_range(unsigned first, unsigned last) {
       iot_mark_unlocked((int)fd, IOT_FD_UNKNOWN);
   }
   if (locked)
-    iot_unlock(&g);
+    iot_unlock();
 }
 
 /* fds sent to another process with SCM_RIGHTS: it holds their descriptions from now on. */
 void iot_fd_sent(int fd) {
   if (fd < 0 || (unsigned)fd >= iot_fds_cap)
     return;
-  struct iot_guard g;
-  if (!iot_lock(&g)) {
+  if (!iot_lock()) {
     iot_skipped();
     return;
   }
@@ -328,7 +323,12 @@ void iot_fd_sent(int fd) {
     if (o->ep)
       o->ep->foreign = 1;
   }
-  iot_unlock(&g);
+  iot_unlock();
+}
+
+void iot_fdtab_forget(void) {
+  iot_ofds = NULL; /* its entries stay in the pool, unused */
+  iot_skipped();
 }
 
 /* Every description now has a holder in the other process of the fork: sets become shared. */
@@ -348,38 +348,34 @@ static void iot_mark_all_shared(void) {
 
 /* After fork, in the parent: the lock its prepare handler took is released here. */
 void iot_fd_forked(void) {
-  struct iot_guard g;
-  if (!iot_lock_fork_handback(&g) && !iot_lock(&g)) {
+  if (!iot_lock_fork_handback() && !iot_lock()) {
     iot_skipped();
     return;
   }
   iot_mark_all_shared();
-  iot_unlock(&g);
+  iot_unlock();
 }
 
 /* After fork, in the child.  After a _Fork (no prepare handler), a thread that no longer exists
  * may have held the lock mid-update: that table cannot be trusted and is dropped. */
 void iot_fd_forked_child(void) {
-  struct iot_guard g;
   iot_my_pid = iot_sandboxed ? 0 : (int32_t)getpid();
-  if (!iot_lock_fork_handback(&g)) {
+  if (!iot_lock_fork_handback()) {
     if (iot_lock_orphaned()) {
-      iot_ofds = NULL; /* its entries leak into the pool, which is fine in a new process */
+      iot_fdtab_forget();
       iot_pool_forget();
-      iot_skipped();
     }
-    if (!iot_lock(&g)) {
+    if (!iot_lock()) {
       iot_skipped();
       return;
     }
   }
   iot_mark_all_shared();
-  iot_unlock(&g);
+  iot_unlock();
 }
 
 void iot_epoll_ctl_done(int epfd, int op, int fd) {
-  struct iot_guard g;
-  if (!iot_lock(&g)) {
+  if (!iot_lock()) {
     iot_skipped();
     return;
   }
@@ -387,7 +383,7 @@ void iot_epoll_ctl_done(int epfd, int op, int fd) {
   if (eo && !eo->ep && (eo->ep = iot_ep_new(eo)) != NULL) /* an epoll fd not seen created */
     __atomic_store_n(&iot_fds[epfd].ep, eo->ep, __ATOMIC_RELEASE);
   if (!eo || !eo->ep || !t) {
-    iot_unlock(&g);
+    iot_unlock();
     return;
   }
   struct iot_ep *ep = eo->ep;
@@ -410,7 +406,7 @@ void iot_epoll_ctl_done(int epfd, int op, int fd) {
     else
       ep->uncertain = 1, iot_ep_changed(ep);
   }
-  iot_unlock(&g);
+  iot_unlock();
 }
 
 /* 1 if the count may be recorded as it is, without the lock. */
@@ -458,8 +454,7 @@ uint32_t iot_epoll_interest(int epfd) {
     return IOT_UNKNOWN;
   if (epfd < 0 || (unsigned)epfd >= iot_fds_cap)
     return IOT_UNKNOWN;
-  struct iot_guard g;
-  if (!iot_lock(&g))
+  if (!iot_lock())
     return IOT_UNKNOWN;
   struct iot_ofd *eo = iot_ofd_of(epfd); /* an epoll fd from before the shim, or unseen: made up */
   if (eo && !eo->ep)
@@ -469,6 +464,6 @@ uint32_t iot_epoll_interest(int epfd) {
     __atomic_store_n(&iot_fds[epfd].ep, eo->ep, __ATOMIC_RELEASE);
     n = iot_ep_trusted(eo->ep) ? eo->ep->count : iot_ep_recount(eo->ep, epfd);
   }
-  iot_unlock(&g);
+  iot_unlock();
   return n;
 }

@@ -3,8 +3,6 @@
 #define IOT_FDTAB_H
 #include <stdint.h>
 
-#include "sigblock.h"
-
 struct iot_ep;
 struct iot_fdent {
   uint32_t ofd;
@@ -15,17 +13,15 @@ struct iot_fdent {
 extern struct iot_fdent *iot_fds;
 extern unsigned iot_fds_cap;
 
-/* A held lock, with the signal mask to restore when it is released. */
-struct iot_guard {
-  struct iot_sigblock sig;
-};
-/* Takes the table's lock with every signal blocked; 0 if it could not (the caller does without). */
-int iot_lock(struct iot_guard *g);
-void iot_unlock(struct iot_guard *g);
+/* Takes the table's lock; 0 if it may not (the caller does without, see iot_skipped). */
+int iot_lock(void);
+void iot_unlock(void);
+/* Forgets every description and set (fdtab.c): the table may be torn. */
+void iot_fdtab_forget(void);
 /* 1 if the owner is a thread of this process that fork() left behind (in a child after _Fork). */
 int iot_lock_orphaned(void);
-/* fork: the lock this thread's fork() took in its prepare handler, handed back to be released. */
-int iot_lock_fork_handback(struct iot_guard *g);
+/* fork: 1 if this thread's fork() took the lock in its prepare handler (now to be released). */
+int iot_lock_fork_handback(void);
 
 /* The number of "tfd:" lines in /proc/self/fdinfo/EPFD, or -1 if it cannot be read. */
 long iot_count_fdinfo(int epfd);

@@ -76,6 +76,7 @@ void iot_after_fork_child(void) {
   iot_self.busy = 0;
   iot_self.walking = NULL;
   iot_self.open = NULL;
+  iot_self.lock_frame = NULL;
   iot_fd_forked_child();
   iot_stack_forked();
   if (was && iot_writer_open() == 0)

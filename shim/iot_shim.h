@@ -43,6 +43,7 @@ struct iot_thread {
   int busy;     /* the shim's start-up is running on this thread: its calls are not the program's */
   void *walking; /* the frame of a call-site walk under way (record.c) */
   char *open;    /* the span of the outermost traced call under way, until its slot is taken */
+  char *lock_frame; /* where this thread took the fd table's lock (fdlock.c) */
   struct iot_chunk *ev_chunk;
   uint32_t next_chunk_size;
   struct iot_chunk *st_chunk; /* call-site definitions */

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "iot_shim.h"
-#include "sigblock.h"
 
 IOT_TLS struct iot_thread iot_self;
 int iot_tracing;
@@ -51,25 +50,21 @@ static void iot_advise_pages(void *p, uint32_t size, int advice) {
   }
 }
 
-/* Claiming is the one part of recording a handler must not interrupt: a siglongjmp out of it
- * would leave a chunk claimed but never written or sized, or the file's grow lock held.  It happens once
- * per chunk, so blocking signals around it costs two system calls per chunk, not per event. */
-static struct iot_chunk *iot_claim_unbroken(uint32_t size) {
-  struct iot_sigblock b;
-  iot_sigblock(&b);
+/* A claimed chunk, sized for events.  Signals are not blocked around it: unblocking them could
+ * hand a signal meant for another thread to this one. */
+static struct iot_chunk *iot_claim_events(uint32_t size) {
   struct iot_chunk *ch = iot_claim_chunk(IOT_CHUNK_EVENTS, size);
   if (ch) {
     uint32_t per = sizeof(struct iot_event) + (iot_config.stack_depth ? sizeof(uint32_t) : 0);
     ch->capacity = (size - sizeof *ch) / per;
     ch->flags = iot_config.stack_depth ? IOT_CF_SITES : 0;
   }
-  iot_sigrestore(&b);
   return ch;
 }
 
 static struct iot_chunk *iot_new_events_chunk(struct iot_thread *t) {
   uint32_t size = t->next_chunk_size;
-  struct iot_chunk *ch = iot_claim_unbroken(size);
+  struct iot_chunk *ch = iot_claim_events(size);
   if (!ch)
     return NULL;
   struct iot_chunk *old = t->ev_chunk;

@@ -5,7 +5,7 @@ import io
 import re
 import subprocess
 
-from iotest import RUN_TIMEOUT, by_pid, call, check, check_eq, only_process
+from iotest import RUN_TIMEOUT, by_pid, call, check, check_eq, only_process, trace_files
 import same
 
 UNKNOWN = 0xFFFFFFFF  # IOT_UNKNOWN in an event's aux
@@ -44,12 +44,22 @@ def fork_threads(ctx):
 
 def longjmp_out(ctx):
     """Item 5: a timer handler siglongjmps out of whatever the shim does; then another thread uses
-    the fd table (it must not wait for ever) and the thread records on (its guard is not stuck)."""
-    run, p, _ = traced_main(ctx, "sc_longjmp", [300])
+    the fd table (it must not wait for ever) and the thread records on (its guard is not stuck).
+
+    A jump out of the file's chunk claim can leave a claimed chunk unwritten, which the viewer
+    reports as a damaged range (no event is in it); that is the writer's, not checked here."""
+    argv = [ctx.program("sc_longjmp"), "300"]
+    check(ctx.run_plain(argv).rc == 0, "the scenario fails without the shim")
+    out_dir = ctx.new_dir("out")
+    run = ctx.run_traced(argv, out_dir)
+    check(run.rc == 0, f"the scenario failed under the shim (untraced it exits 0):\n{run.describe()}")
+    complaints = []
+    p = only_process(by_pid(ctx.summary(trace_files(out_dir), complaints), run.pid))
     started, completed = numbers(run.out, r"started (\d+) completed (\d+)")
     owed = accounted(p)
     check(completed <= owed <= started,
-          f"recorded + dropped + torn = {owed}, outside [{completed} completed, {started} started]")
+          f"recorded + dropped + torn = {owed}, outside [{completed} completed, {started} started]"
+          + "".join("\n" + c for c in complaints))
 
 
 def signal_storm(ctx):
