@@ -26,17 +26,8 @@ static void iot_skipped(void);
  * maps to a description id, descriptions count their fds, and a registration
  * goes when its description's last fd closes.
  *
- * Another process may hold a description too.  Forked processes share a page
- * of change counters (MAP_SHARED survives fork): whoever changes a set that
- * was shared at a fork bumps its counter, and the others recount it from
- * /proc/self/fdinfo before trusting their count again.  A process that adds
- * an fd of its own to such a set also leaves its pid there: that registration
- * goes when the process exits, with no shim code running, so to every other
- * process the set is then "foreign", like a set held outside the family
- * (received or sent with SCM_RIGHTS, inherited across exec): only a fresh
- * recount is trusted.  Recounts are rate-limited; in between, such a set's
- * size is recorded as unknown.  A fork whose child never touches the set (a
- * redis BGSAVE) leaves the parent's counts exact.
+ * Another process may hold a description too (fork, SCM_RIGHTS, exec): how
+ * far a set's count is then trusted is epfamily.c's business.
  */
 struct iot_reg {
   struct {
@@ -46,17 +37,6 @@ struct iot_reg {
   struct iot_ep *ep;
   struct iot_reg *onext, *oprev; /* the registrations of the same description */
   UT_hash_handle hh;
-};
-struct iot_ep {
-  uint32_t count;
-  int uncertain;
-  uint32_t epoch;
-  uint32_t id;         /* its description's id, which picks its change counter */
-  int shared;          /* forked processes of this family may change it */
-  int foreign;         /* a process outside the family may change it */
-  uint32_t seen;       /* its change counter when count was last right */
-  uint64_t recounted;  /* stamp of the last recount */
-  struct iot_reg *regs;
 };
 struct iot_ofd {
   uint32_t id;
@@ -71,15 +51,7 @@ struct iot_fdent *iot_fds;
 unsigned iot_fds_cap;
 static struct iot_ofd *iot_ofds;
 static uint32_t iot_next_ofd = 1;
-static uint32_t iot_epoch; /* bumped when an update had to be skipped: every set is recounted */
-struct iot_family_slot {
-  uint32_t changes; /* bumped by every change to a shared set with this slot */
-  int32_t adder;    /* the pid that added fds of its own to it; -1 if several did */
-};
-#define IOT_FAMILY_SLOTS (4096u / sizeof(struct iot_family_slot))
-static struct iot_family_slot *iot_family; /* shared with forked relatives */
-static int32_t iot_my_pid;                 /* 0 when it could not be asked (sandboxed) */
-#define IOT_RECOUNT_NS 10000000u /* at most one recount per set per 10 ms */
+uint32_t iot_epoch; /* bumped when an update had to be skipped: every set is recounted */
 
 int iot_fdtab_init(void) {
   struct rlimit rl;
@@ -91,10 +63,7 @@ int iot_fdtab_init(void) {
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED)
     return -1;
-  void *fam = mmap(NULL, IOT_FAMILY_SLOTS * sizeof *iot_family, PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  iot_family = fam == MAP_FAILED ? NULL : fam;
-  iot_my_pid = (int32_t)getpid();
+  iot_ep_family_init();
   iot_pool_reserve(); /* a first slab now, while mapping is still allowed */
   iot_fds = p;
   iot_fds_cap = (unsigned)cap;
@@ -103,36 +72,6 @@ int iot_fdtab_init(void) {
 
 static void iot_skipped(void) {
   __atomic_add_fetch(&iot_epoch, 1, __ATOMIC_RELAXED);
-}
-
-static struct iot_family_slot *iot_slot(const struct iot_ep *ep) {
-  return iot_family ? &iot_family[ep->id % IOT_FAMILY_SLOTS] : NULL;
-}
-static uint32_t *iot_counter(const struct iot_ep *ep) {
-  struct iot_family_slot *f = iot_slot(ep);
-  return f ? &f->changes : NULL;
-}
-
-/* This process registered an fd only it holds in a shared set: its exit will change the set. */
-static void iot_ep_adopted(struct iot_ep *ep) {
-  struct iot_family_slot *f = ep->shared ? iot_slot(ep) : NULL;
-  if (!f)
-    return;
-  int32_t none = 0, me = iot_my_pid ? iot_my_pid : -1;
-  if (!__atomic_compare_exchange_n(&f->adder, &none, me, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED) &&
-      none != me)
-    __atomic_store_n(&f->adder, -1, __ATOMIC_RELAXED);
-}
-
-/* This process changed the set's size: tell the family, and keep trusting our own count unless
- * someone else changed it too. */
-static void iot_ep_changed(struct iot_ep *ep) {
-  uint32_t *c = iot_counter(ep);
-  if (!ep->shared || !c)
-    return;
-  uint32_t now = __atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
-  if (now == ep->seen + 1)
-    ep->seen = now;
 }
 
 /* Without the lock, only the lock-free part of an entry may change: its kind, and its set. */
@@ -336,13 +275,8 @@ static void iot_mark_all_shared(void) {
   struct iot_ofd *o, *tmp;
   HASH_ITER(hh, iot_ofds, o, tmp) {
     o->shared = 1;
-    if (o->ep) {
-      uint32_t *c = iot_counter(o->ep);
-      o->ep->shared = 1;
-      o->ep->seen = c ? __atomic_load_n(c, __ATOMIC_RELAXED) : 0;
-      if (!c)
-        o->ep->foreign = 1; /* no counters to share: treat the child as a stranger */
-    }
+    if (o->ep)
+      iot_ep_forked(o->ep);
   }
 }
 
@@ -359,7 +293,7 @@ void iot_fd_forked(void) {
 /* After fork, in the child.  After a _Fork (no prepare handler), a thread that no longer exists
  * may have held the lock mid-update: that table cannot be trusted and is dropped. */
 void iot_fd_forked_child(void) {
-  iot_my_pid = iot_sandboxed ? 0 : (int32_t)getpid();
+  iot_ep_family_forked_child();
   if (!iot_lock_fork_handback()) {
     if (iot_lock_orphaned()) {
       iot_fdtab_forget();
@@ -409,37 +343,6 @@ void iot_epoll_ctl_done(int epfd, int op, int fd) {
   iot_unlock();
 }
 
-/* 1 if the count may be recorded as it is, without the lock. */
-static int iot_ep_trusted(const struct iot_ep *ep) {
-  if (ep->uncertain || ep->foreign || ep->epoch != __atomic_load_n(&iot_epoch, __ATOMIC_RELAXED))
-    return 0;
-  struct iot_family_slot *f = ep->shared ? iot_slot(ep) : NULL;
-  if (!f)
-    return 1;
-  int32_t adder = __atomic_load_n(&f->adder, __ATOMIC_RELAXED);
-  return __atomic_load_n(&f->changes, __ATOMIC_RELAXED) == ep->seen &&
-         (adder == 0 || (adder == iot_my_pid && adder > 0));
-}
-
-/* Asks the kernel, at most once per IOT_RECOUNT_NS; the count, or IOT_UNKNOWN. */
-static uint32_t iot_ep_recount(struct iot_ep *ep, int epfd) {
-  uint64_t now = iot_now();
-  if (ep->recounted && iot_stamp_dur_ns(ep->recounted, now) < IOT_RECOUNT_NS)
-    return IOT_UNKNOWN;
-  ep->recounted = now;
-  uint32_t *c = iot_counter(ep);
-  uint32_t before = c ? __atomic_load_n(c, __ATOMIC_RELAXED) : 0;
-  uint32_t epoch = __atomic_load_n(&iot_epoch, __ATOMIC_RELAXED);
-  long n = iot_count_fdinfo(epfd);
-  if (n < 0)
-    return IOT_UNKNOWN;
-  ep->count = (uint32_t)n; /* the kernel's word; later ADD/DEL move it from there */
-  ep->uncertain = 0;
-  ep->epoch = epoch;
-  ep->seen = before;
-  return ep->count;
-}
-
 uint32_t iot_epoll_interest(int epfd) {
   /* The common case, without the lock: a set whose count the shim trusts.  Sets live in pool
    * memory that is never unmapped, so a set freed under our feet reads stale, never faults. */
@@ -449,8 +352,8 @@ uint32_t iot_epoll_interest(int epfd) {
     if (ep && iot_ep_trusted(ep))
       return ep->count;
   }
-  /* A recount was made less than IOT_RECOUNT_NS ago: no lock, no system call. */
-  if (ep && ep->recounted && iot_stamp_dur_ns(ep->recounted, iot_now()) < IOT_RECOUNT_NS)
+  /* Recounted a moment ago (epfamily.c): no lock, no system call. */
+  if (ep && iot_ep_recounted_lately(ep))
     return IOT_UNKNOWN;
   if (epfd < 0 || (unsigned)epfd >= iot_fds_cap)
     return IOT_UNKNOWN;

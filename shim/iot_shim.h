@@ -40,9 +40,9 @@ void iot_exec_init(void); /* keeps the IOTRACE_* settings for exec */
 struct iot_thread {
   uint32_t gen;
   uint32_t tid;
-  int busy;     /* the shim's start-up is running on this thread: its calls are not the program's */
-  void *walking; /* the frame of a call-site walk under way (record.c) */
-  char *open;    /* the span of the outermost traced call under way, until its slot is taken */
+  int busy; /* the shim's start-up is running on this thread: its calls are not the program's */
+  void *walking;    /* the frame of a call-site walk under way (record.c) */
+  char *open;       /* the span of the outermost traced call under way, until its slot is taken */
   char *lock_frame; /* where this thread took the fd table's lock (fdlock.c) */
   struct iot_chunk *ev_chunk;
   uint32_t next_chunk_size;

@@ -1,5 +1,6 @@
 /* Stores one event into the calling thread's own chunk: no lock, no allocation, signal-safe, and
- * safe to re-enter from a signal handler that interrupts it (the handler's call gets a slot too). */
+ * safe to re-enter from a signal handler that interrupts it (the handler's call gets a slot too).
+ */
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/mman.h>

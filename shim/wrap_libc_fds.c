@@ -27,8 +27,9 @@ int __openat_2(int dirfd, const char *path, int flags);
 int __openat64_2(int dirfd, const char *path, int flags);
 
 #define IOT_LIBC_FD_SYMBOLS(X)                                                                     \
-  X(fclose) X(closedir) X(pclose) X(open) X(open64) X(openat) X(openat64) X(creat) X(creat64)      \
-      X(__open_2) X(__open64_2) X(__openat_2) X(__openat64_2) X(sendmsg)
+  X(fclose)                                                                                        \
+  X(closedir) X(pclose) X(open) X(open64) X(openat) X(openat64) X(creat) X(creat64) X(__open_2)    \
+      X(__open64_2) X(__openat_2) X(__openat64_2) X(sendmsg)
 
 #define IOT_LIBC_DEFINE(name)                                                                      \
   static __typeof__(name) *iot_next_##name;                                                        \

@@ -37,8 +37,8 @@ static void send_fd(int sock, int fd) {
   char byte = 'f', space[CMSG_SPACE(sizeof(int))];
   memset(space, 0, sizeof space);
   struct iovec iov = {&byte, 1};
-  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = space,
-                     .msg_controllen = sizeof space};
+  struct msghdr m = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = space, .msg_controllen = sizeof space};
   struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
   cm->cmsg_level = SOL_SOCKET;
   cm->cmsg_type = SCM_RIGHTS;
@@ -50,8 +50,8 @@ static void send_fd(int sock, int fd) {
 static int recv_fd(int sock) {
   char byte, space[CMSG_SPACE(sizeof(int))];
   struct iovec iov = {&byte, 1};
-  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = space,
-                     .msg_controllen = sizeof space};
+  struct msghdr m = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = space, .msg_controllen = sizeof space};
   if (recvmsg(sock, &m, 0) != 1 || !CMSG_FIRSTHDR(&m))
     return -1;
   int fd;
