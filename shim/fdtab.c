@@ -1,23 +1,21 @@
-/* What each fd is (socket, pipe, epoll...) and what each epoll instance watches: the only user of
- * uthash. */
+/* Open file descriptions and epoll interest sets: which fds share a description, which sets watch
+ * it, and how large each set is; the only user of uthash. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
-#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fdtab.h"
 #include "iot_shim.h"
 #include "pool.h"
 
+static void iot_skipped(void);
 #define HASH_NONFATAL_OOM 1
 #define uthash_malloc(sz) iot_pool_alloc(sz)
 #define uthash_free(p, sz) iot_pool_free((p), (sz))
+#define uthash_nonfatal_oom(obj) iot_skipped() /* an entry the table could not keep: recount */
 #include <uthash.h>
 #include <utlist.h>
 
@@ -26,9 +24,10 @@
  * and drops it only when the description is released: close(fd) while a dup
  * of it is open leaves the registration (and its events) in place.  So each fd
  * maps to a description id, descriptions count their fds, and a registration
- * goes when its description's last fd closes.  After fork, another process may
- * hold a description too: then a close makes the set uncertain, and the next
- * epoll_wait recounts it from /proc/self/fdinfo.
+ * goes when its description's last fd closes.
+ *
+ * Another process may hold a description too (fork, SCM_RIGHTS, exec): how
+ * far a set's count is then trusted is epfamily.c's business.
  */
 struct iot_reg {
   struct {
@@ -39,33 +38,20 @@ struct iot_reg {
   struct iot_reg *onext, *oprev; /* the registrations of the same description */
   UT_hash_handle hh;
 };
-struct iot_ep {
-  uint32_t count;
-  int uncertain;
-  uint32_t epoch;
-  struct iot_reg *regs;
-};
 struct iot_ofd {
   uint32_t id;
   uint32_t refs;     /* fds of this process that refer to it */
-  int shared;        /* another process may refer to it too (fork, inheritance) */
+  int shared;        /* another process may refer to it too (fork, inheritance, SCM_RIGHTS) */
   struct iot_ep *ep; /* set when it is an epoll instance */
   struct iot_reg *targets;
   UT_hash_handle hh;
 };
-struct iot_fdent {
-  uint32_t ofd;
-  uint8_t kind;
-  uint8_t pad[3];
-  struct iot_ep *ep; /* for an epoll fd: its set, read without the lock by epoll_wait */
-};
 
-static struct iot_fdent *iot_fds;
-static unsigned iot_fds_cap;
+struct iot_fdent *iot_fds;
+unsigned iot_fds_cap;
 static struct iot_ofd *iot_ofds;
 static uint32_t iot_next_ofd = 1;
-static uint32_t iot_epoch; /* bumped when an update had to be skipped: every set is recounted */
-static void *iot_lock_owner;
+uint32_t iot_epoch; /* bumped when an update had to be skipped: every set is recounted */
 
 int iot_fdtab_init(void) {
   struct rlimit rl;
@@ -77,26 +63,13 @@ int iot_fdtab_init(void) {
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED)
     return -1;
+  iot_ep_family_init();
+  iot_pool_reserve(); /* a first slab now, while mapping is still allowed */
   iot_fds = p;
   iot_fds_cap = (unsigned)cap;
   return 0;
 }
 
-/* Takes the table's lock; 0 when this thread already holds it (a signal handler re-entered). */
-static int iot_lock(void) {
-  void *me = &iot_self, *none = NULL;
-  if (__atomic_load_n(&iot_lock_owner, __ATOMIC_RELAXED) == me)
-    return 0;
-  for (int spins = 0; !__atomic_compare_exchange_n(&iot_lock_owner, &none, me, 0, __ATOMIC_ACQUIRE,
-                                                   __ATOMIC_RELAXED);
-       spins++, none = NULL)
-    if (spins > 100)
-      sched_yield();
-  return 1;
-}
-static void iot_unlock(void) {
-  __atomic_store_n(&iot_lock_owner, NULL, __ATOMIC_RELEASE);
-}
 static void iot_skipped(void) {
   __atomic_add_fetch(&iot_epoch, 1, __ATOMIC_RELAXED);
 }
@@ -105,33 +78,6 @@ static void iot_skipped(void) {
 static void iot_mark_unlocked(int fd, int kind) {
   __atomic_store_n(&iot_fds[fd].kind, (uint8_t)kind, __ATOMIC_RELAXED);
   __atomic_store_n(&iot_fds[fd].ep, NULL, __ATOMIC_RELEASE);
-}
-
-static int iot_kind_of_mode(mode_t m) {
-  return S_ISSOCK(m) ? IOT_FD_SOCKET : S_ISFIFO(m) ? IOT_FD_PIPE : IOT_FD_OTHER;
-}
-
-int iot_fd_kind(int fd) {
-  if (fd < 0)
-    return IOT_FD_UNKNOWN;
-  if ((unsigned)fd < iot_fds_cap) {
-    uint8_t k = __atomic_load_n(&iot_fds[fd].kind, __ATOMIC_RELAXED);
-    if (IOT_LIKELY(k != IOT_FD_UNKNOWN))
-      return k;
-  }
-  struct stat st;
-  int saved = errno;
-  long r = syscall(SYS_fstat, fd, &st); /* once per fd: the answer is kept below */
-  errno = saved;
-  if (r != 0)
-    return IOT_FD_UNKNOWN;
-  int k = iot_kind_of_mode(st.st_mode);
-  if ((unsigned)fd < iot_fds_cap) {
-    uint8_t expect = IOT_FD_UNKNOWN;
-    __atomic_compare_exchange_n(&iot_fds[fd].kind, &expect, (uint8_t)k, 0, __ATOMIC_RELAXED,
-                                __ATOMIC_RELAXED);
-  }
-  return k;
 }
 
 static struct iot_ofd *iot_ofd_find(uint32_t id) {
@@ -152,6 +98,17 @@ static struct iot_ofd *iot_ofd_new(int shared) {
   return o;
 }
 
+static struct iot_ep *iot_ep_new(struct iot_ofd *o) {
+  struct iot_ep *ep = iot_pool_alloc(sizeof *ep);
+  if (!ep)
+    return NULL;
+  ep->epoch = iot_epoch;
+  ep->id = o->id;
+  if (o->shared) /* not seen created: who else holds it is unknown */
+    ep->uncertain = ep->foreign = 1;
+  return ep;
+}
+
 /* The description behind fd; one made up (and marked shared) for fds the shim never saw created. */
 static struct iot_ofd *iot_ofd_of(int fd) {
   if (fd < 0 || (unsigned)fd >= iot_fds_cap)
@@ -168,6 +125,7 @@ static void iot_reg_drop(struct iot_reg *r, struct iot_ofd *target) {
     r->ep->count--;
   else
     r->ep->uncertain = 1;
+  iot_ep_changed(r->ep);
   if (target)
     DL_DELETE2(target->targets, r, oprev, onext);
   iot_pool_free(r, sizeof *r);
@@ -176,8 +134,14 @@ static void iot_reg_drop(struct iot_reg *r, struct iot_ofd *target) {
 static void iot_ep_destroy(struct iot_ep *ep) {
   struct iot_reg *r, *tmp;
   HASH_ITER(hh, ep->regs, r, tmp) {
-    iot_reg_drop(r, iot_ofd_find(r->key.ofd));
+    HASH_DEL(ep->regs, r);
+    struct iot_ofd *target = iot_ofd_find(r->key.ofd);
+    if (target)
+      DL_DELETE2(target->targets, r, oprev, onext);
+    iot_pool_free(r, sizeof *r);
   }
+  /* Pool memory is never unmapped: a reader that loaded the pointer sees a set never trusted. */
+  ep->uncertain = 1;
   iot_pool_free(ep, sizeof *ep);
 }
 
@@ -185,8 +149,10 @@ static void iot_ep_destroy(struct iot_ep *ep) {
 static void iot_ofd_release(struct iot_ofd *o) {
   struct iot_reg *r, *tmp;
   DL_FOREACH_SAFE2(o->targets, r, tmp, onext) {
-    if (o->shared) { /* another process may keep the description, and the registration, alive */
+    if (o->shared) { /* another process may keep the description, and the registration, alive
+                      * until it closes or exits, unseen: from now on only a recount is right */
       r->ep->uncertain = 1;
+      r->ep->foreign = 1;
       DL_DELETE2(o->targets, r, oprev, onext);
       r->onext = r->oprev = NULL;
       r->key.ofd = 0;
@@ -223,8 +189,8 @@ void iot_fd_created(int fd, int kind) {
   struct iot_ofd *o = iot_ofd_new(0);
   if (o) {
     iot_fds[fd].ofd = o->id;
-    if (kind == IOT_FD_EPOLL && (o->ep = iot_pool_alloc(sizeof *o->ep)) != NULL)
-      o->ep->epoch = iot_epoch;
+    if (kind == IOT_FD_EPOLL)
+      o->ep = iot_ep_new(o);
     __atomic_store_n(&iot_fds[fd].ep, o->ep, __ATOMIC_RELEASE);
   }
   __atomic_store_n(&iot_fds[fd].kind, (uint8_t)kind, __ATOMIC_RELAXED);
@@ -282,15 +248,63 @@ void iot_fd_closed_range(unsigned first, unsigned last) {
     iot_unlock();
 }
 
-/* After fork, in parent and child alike: every description now has a holder we cannot see. */
-void iot_fd_forked(void) {
-  iot_lock_owner = NULL; /* in the child, a holder from another thread no longer exists */
-  if (!iot_lock())
+/* fds sent to another process with SCM_RIGHTS: it holds their descriptions from now on. */
+void iot_fd_sent(int fd) {
+  if (fd < 0 || (unsigned)fd >= iot_fds_cap)
     return;
+  if (!iot_lock()) {
+    iot_skipped();
+    return;
+  }
+  struct iot_ofd *o = iot_ofd_of(fd);
+  if (o) {
+    o->shared = 1;
+    if (o->ep)
+      o->ep->foreign = 1;
+  }
+  iot_unlock();
+}
+
+void iot_fdtab_forget(void) {
+  iot_ofds = NULL; /* its entries stay in the pool, unused */
+  iot_skipped();
+}
+
+/* Every description now has a holder in the other process of the fork: sets become shared. */
+static void iot_mark_all_shared(void) {
   struct iot_ofd *o, *tmp;
   HASH_ITER(hh, iot_ofds, o, tmp) {
     o->shared = 1;
+    if (o->ep)
+      iot_ep_forked(o->ep);
   }
+}
+
+/* After fork, in the parent: the lock its prepare handler took is released here. */
+void iot_fd_forked(void) {
+  if (!iot_lock_fork_handback() && !iot_lock()) {
+    iot_skipped();
+    return;
+  }
+  iot_mark_all_shared();
+  iot_unlock();
+}
+
+/* After fork, in the child.  After a _Fork (no prepare handler), a thread that no longer exists
+ * may have held the lock mid-update: that table cannot be trusted and is dropped. */
+void iot_fd_forked_child(void) {
+  iot_ep_family_forked_child();
+  if (!iot_lock_fork_handback()) {
+    if (iot_lock_orphaned()) {
+      iot_fdtab_forget();
+      iot_pool_forget();
+    }
+    if (!iot_lock()) {
+      iot_skipped();
+      return;
+    }
+  }
+  iot_mark_all_shared();
   iot_unlock();
 }
 
@@ -300,10 +314,8 @@ void iot_epoll_ctl_done(int epfd, int op, int fd) {
     return;
   }
   struct iot_ofd *eo = iot_ofd_of(epfd), *t = iot_ofd_of(fd);
-  if (eo && !eo->ep && (eo->ep = iot_pool_alloc(sizeof *eo->ep)) != NULL) {
-    eo->ep->uncertain = 1; /* an epoll fd the shim did not see created: recount it */
+  if (eo && !eo->ep && (eo->ep = iot_ep_new(eo)) != NULL) /* an epoll fd not seen created */
     __atomic_store_n(&iot_fds[epfd].ep, eo->ep, __ATOMIC_RELEASE);
-  }
   if (!eo || !eo->ep || !t) {
     iot_unlock();
     return;
@@ -317,79 +329,43 @@ void iot_epoll_ctl_done(int epfd, int op, int fd) {
     HASH_ADD(hh, ep->regs, key, sizeof r->key, r);
     DL_APPEND2(t->targets, r, oprev, onext);
     ep->count++;
+    iot_ep_changed(ep);
+    if (!t->shared)
+      iot_ep_adopted(ep);
+  } else if (op == EPOLL_CTL_ADD && !r) {
+    ep->uncertain = 1;
   } else if (op == EPOLL_CTL_DEL) {
     if (r)
       iot_reg_drop(r, t);
     else
-      ep->uncertain = 1;
+      ep->uncertain = 1, iot_ep_changed(ep);
   }
   iot_unlock();
-}
-
-/* Counts the "tfd:" lines of /proc/self/fdinfo/EPFD: the kernel's own list of the set. */
-static long iot_count_fdinfo(int epfd) {
-  char path[64], buf[8192];
-  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", epfd);
-  int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  long count = 0;
-  int at_line_start = 1;
-  char prev[4] = {0};
-  for (;;) {
-    long n = syscall(SYS_read, fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    for (long i = 0; i < n; i++) {
-      char c = buf[i];
-      if (at_line_start >= 1 && at_line_start <= 4) {
-        prev[at_line_start - 1] = c;
-        if (at_line_start == 4 && prev[0] == 't' && prev[1] == 'f' && prev[2] == 'd' && c == ':')
-          count++;
-        at_line_start = at_line_start == 4 ? 0 : at_line_start + 1;
-      }
-      if (c == '\n')
-        at_line_start = 1;
-    }
-  }
-  syscall(SYS_close, fd);
-  return count;
 }
 
 uint32_t iot_epoll_interest(int epfd) {
   /* The common case, without the lock: a set whose count the shim trusts.  Sets live in pool
    * memory that is never unmapped, so a set freed under our feet reads stale, never faults. */
+  struct iot_ep *ep = NULL;
   if (epfd >= 0 && (unsigned)epfd < iot_fds_cap) {
-    struct iot_ep *ep = __atomic_load_n(&iot_fds[epfd].ep, __ATOMIC_ACQUIRE);
-    if (ep && !ep->uncertain && ep->epoch == __atomic_load_n(&iot_epoch, __ATOMIC_RELAXED))
+    ep = __atomic_load_n(&iot_fds[epfd].ep, __ATOMIC_ACQUIRE);
+    if (ep && iot_ep_trusted(ep))
       return ep->count;
   }
+  /* Recounted a moment ago (epfamily.c): no lock, no system call. */
+  if (ep && iot_ep_recounted_lately(ep))
+    return IOT_UNKNOWN;
+  if (epfd < 0 || (unsigned)epfd >= iot_fds_cap)
+    return IOT_UNKNOWN;
   if (!iot_lock())
     return IOT_UNKNOWN;
-  struct iot_ofd *eo =
-      epfd >= 0 && (unsigned)epfd < iot_fds_cap ? iot_ofd_find(iot_fds[epfd].ofd) : NULL;
-  uint32_t epoch = __atomic_load_n(&iot_epoch, __ATOMIC_RELAXED);
-  if (eo && !eo->ep && (eo->ep = iot_pool_alloc(sizeof *eo->ep)) != NULL)
-    eo->ep->uncertain = 1;
-  if (eo && eo->ep)
-    __atomic_store_n(&iot_fds[epfd].ep, eo->ep, __ATOMIC_RELEASE);
+  struct iot_ofd *eo = iot_ofd_of(epfd); /* an epoll fd from before the shim, or unseen: made up */
+  if (eo && !eo->ep)
+    eo->ep = iot_ep_new(eo);
   uint32_t n = IOT_UNKNOWN;
-  if (!eo) {
-    long c = iot_count_fdinfo(epfd); /* an epoll fd from before the shim, or unseen: ask */
-    n = c < 0 ? IOT_UNKNOWN : (uint32_t)c;
-  } else if (eo->ep) {
-    struct iot_ep *ep = eo->ep;
-    if (ep->uncertain || ep->epoch != epoch) {
-      long c = iot_count_fdinfo(epfd);
-      if (c >= 0) {
-        ep->count = (uint32_t)c; /* the kernel's word; later ADD/DEL move it from there */
-        ep->uncertain = 0;
-        ep->epoch = epoch;
-      }
-    }
-    n = ep->uncertain ? IOT_UNKNOWN : ep->count;
+  if (eo && eo->ep) {
+    __atomic_store_n(&iot_fds[epfd].ep, eo->ep, __ATOMIC_RELEASE);
+    n = iot_ep_trusted(eo->ep) ? eo->ep->count : iot_ep_recount(eo->ep, epfd);
   }
   iot_unlock();
   return n;

@@ -51,7 +51,11 @@ void iot_become_new_process(int open_file) {
   iot_tracing = 0;
   __atomic_add_fetch(&iot_gen, 1, __ATOMIC_RELEASE);
   iot_vfork_child = 0;
-  iot_fd_forked();
+  /* the only thread of the new process: no walk, critical section or lock of its is under way */
+  iot_self.walking = NULL;
+  iot_self.open = NULL;
+  iot_self.lock_frame = NULL;
+  iot_fd_forked_child();
   iot_stack_forked();
   if (iot_sandboxed) {
     if (iot_hdr)

@@ -93,7 +93,7 @@ void iot_init(void) {
     iot_config.stack_depth = 0;
   if (iot_writer_open() == 0)
     iot_tracing = 1;
-  pthread_atfork(NULL, iot_after_fork_parent, iot_after_fork_child);
+  pthread_atfork(iot_fd_fork_prepare, iot_after_fork_parent, iot_after_fork_child);
   iot_ready = 1;
   iot_self.busy--;
   errno = saved_errno;

@@ -41,7 +41,10 @@ void iot_exec_init(void); /* keeps the IOTRACE_* settings for exec */
 struct iot_thread {
   uint32_t gen;
   uint32_t tid;
-  int busy; /* the shim's own bookkeeping is running on this thread */
+  int busy; /* the shim's start-up is running on this thread: its calls are not the program's */
+  void *walking;    /* the frame of a call-site walk under way (record.c) */
+  char *open;       /* the span of the outermost traced call under way, until its slot is taken */
+  char *lock_frame; /* where this thread took the fd table's lock (fdlock.c) */
   struct iot_chunk *ev_chunk;
   uint32_t next_chunk_size;
   struct iot_chunk *st_chunk; /* call-site definitions */
@@ -150,6 +153,27 @@ struct iot_span {
   int blocked;   /* as iot_blocked_check() */
   uint8_t flags; /* IOT_EF_* the call adds to its event */
 };
+/*
+ * A handler that siglongjmps out of a traced call abandons it: the call was made, its event
+ * never stored.  Each thread notes the outermost call under way by its span's address; a later
+ * call whose span sits at or above that one (on the same stack, within a window) proves it was
+ * unwound, and counts it as dropped.  A handler's call sits below, nested, and changes nothing.
+ */
+#define IOT_ABANDON_WINDOW (1u << 20)
+static inline void iot_call_open(struct iot_span *c) {
+  char *open = iot_self.open, *me = (char *)c;
+  if (IOT_UNLIKELY(open != NULL)) {
+    if (me < open || (size_t)(me - open) >= IOT_ABANDON_WINDOW)
+      return; /* nested in it, or another stack (a raw clone() sharing this TLS) */
+    iot_count_drop();
+  }
+  iot_self.open = me;
+}
+/* The call's slot is taken (or it will not be recorded): it can no longer be lost uncounted. */
+static inline void iot_call_settled(struct iot_span *c) {
+  if (iot_self.open == (char *)c)
+    iot_self.open = NULL;
+}
 /* Starts a call: decides whether to record it and takes the start time. */
 static inline void iot_begin(struct iot_span *c) {
   c->on = IOT_LIKELY(iot_tracing) && IOT_LIKELY(!iot_self.busy) && !iot_in_vfork_child() &&
@@ -157,6 +181,7 @@ static inline void iot_begin(struct iot_span *c) {
   c->ended = 0;
   c->flags = 0;
   if (c->on) {
+    iot_call_open(c);
     c->t0 = iot_now();
     iot_blocked_arm();
   }
@@ -186,14 +211,28 @@ uint32_t iot_stack_site(void);
 void iot_stack_forked(void); /* a child's file has none of the parent's call sites */
 
 /* ---- fd bookkeeping (fdtab.c) ---- */
-enum iot_fd_kind { IOT_FD_UNKNOWN = 0, IOT_FD_SOCKET, IOT_FD_PIPE, IOT_FD_OTHER, IOT_FD_EPOLL };
+/* IOT_FD_UNASKED: not known, and the kernel may not be asked (sandboxed); never stored. */
+enum iot_fd_kind {
+  IOT_FD_UNKNOWN = 0,
+  IOT_FD_SOCKET,
+  IOT_FD_PIPE,
+  IOT_FD_OTHER,
+  IOT_FD_EPOLL,
+  IOT_FD_UNASKED
+};
 int iot_fdtab_init(void);
-int iot_fd_kind(int fd); /* looks it up, asking the kernel once per fd */
+int iot_fd_kind(int fd); /* looks it up, asking the kernel once per fd (fdkind.c) */
 void iot_fd_created(int fd, int kind);
 void iot_fd_dup(int oldfd, int newfd);
 void iot_fd_closed(int fd);
+void iot_fd_reused(int fd); /* fd was made or closed inside libc: drop what is known of it */
+void iot_fd_sent(int fd);   /* fd went to another process with SCM_RIGHTS */
+/* Calls note(fd) for every fd an SCM_RIGHTS message carries (wrap_recv.c). */
+void iot_each_passed_fd(const struct msghdr *msg, void (*note)(int fd));
 void iot_fd_closed_range(unsigned first, unsigned last);
-void iot_fd_forked(void);
+void iot_fd_fork_prepare(void); /* atfork handlers: the table's lock is held across fork */
+void iot_fd_forked(void);       /* in the parent */
+void iot_fd_forked_child(void);
 void iot_epoll_ctl_done(int epfd, int op, int fd);
 uint32_t iot_epoll_interest(int epfd);
 void iot_move_own_fd_away(int fd);

@@ -1,4 +1,6 @@
-/* Stores one event into the calling thread's own chunk: no lock, no allocation, signal-safe. */
+/* Stores one event into the calling thread's own chunk: no lock, no allocation, signal-safe, and
+ * safe to re-enter from a signal handler that interrupts it (the handler's call gets a slot too).
+ */
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/mman.h>
@@ -15,8 +17,10 @@ volatile int iot_sandboxed;
 #define IOT_SMALL_CHUNK IOT_CHUNK_ALIGN
 #define IOT_LARGE_CHUNK (64u * 1024u)
 
+/* Once a seccomp filter may be on, gettid is a system call the program did not ask for: a thread
+ * that starts recording then has tid 0 in its chunks (docs/trace-format.md). */
 pid_t iot_gettid(void) {
-  return (pid_t)syscall(SYS_gettid);
+  return iot_sandboxed ? 0 : (pid_t)syscall(SYS_gettid);
 }
 
 /* A new thread, or the one thread of a freshly forked child: the old chunks are not ours. */
@@ -29,15 +33,10 @@ static void iot_thread_reset(struct iot_thread *t) {
   t->seq = 0;
 }
 
-/* Takes the next slot index of a chunk; one instruction, so a signal handler cannot split it. */
+/* Takes the next slot index of a chunk.  One instruction, so a signal handler cannot split it;
+ * locked, because threads made with a raw clone() share their creator's TLS, and so its chunk. */
 static inline uint32_t iot_take_slot(struct iot_chunk *ch) {
-#if defined(__x86_64__)
-  uint32_t i = 1;
-  __asm__ volatile("xaddl %0, %1" : "+r"(i), "+m"(ch->used));
-  return i;
-#else
   return __atomic_fetch_add(&ch->used, 1, __ATOMIC_RELAXED);
-#endif
 }
 
 #define IOT_MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels answer EINVAL, which is fine */
@@ -45,22 +44,35 @@ static inline uint32_t iot_take_slot(struct iot_chunk *ch) {
 static void iot_advise_pages(void *p, uint32_t size, int advice) {
   uintptr_t lo = ((uintptr_t)p + IOT_PAGE_SIZE - 1) & ~(uintptr_t)(IOT_PAGE_SIZE - 1);
   uintptr_t hi = ((uintptr_t)p + size) & ~(uintptr_t)(IOT_PAGE_SIZE - 1);
-  if (hi > lo) {
+  if (hi > lo && !iot_sandboxed) { /* only advice: without it the pages just stay resident */
     int saved = errno;
     madvise((void *)lo, hi - lo, advice);
     errno = saved;
   }
 }
 
+/* A claimed chunk, sized for events.  Signals are not blocked around it: unblocking them could
+ * hand a signal meant for another thread to this one. */
+static struct iot_chunk *iot_claim_events(uint32_t size) {
+  struct iot_chunk *ch = iot_claim_chunk(IOT_CHUNK_EVENTS, size);
+  if (ch) {
+    uint32_t per = sizeof(struct iot_event) + (iot_config.stack_depth ? sizeof(uint32_t) : 0);
+    ch->capacity = (size - sizeof *ch) / per;
+    ch->flags = iot_config.stack_depth ? IOT_CF_SITES : 0;
+  }
+  return ch;
+}
+
 static struct iot_chunk *iot_new_events_chunk(struct iot_thread *t) {
   uint32_t size = t->next_chunk_size;
-  struct iot_chunk *ch = iot_claim_chunk(IOT_CHUNK_EVENTS, size);
+  /* Read before the claim: once a chunk is replaced, the writer may let its window go (at once,
+   * when two threads share this state, as raw clone() threads sharing TLS do), and only an
+   * madvise, harmless on memory no longer mapped, may still name its address. */
+  struct iot_chunk *old = t->ev_chunk;
+  uint32_t old_size = old ? old->size : 0;
+  struct iot_chunk *ch = iot_claim_events(size);
   if (!ch)
     return NULL;
-  uint32_t per = sizeof(struct iot_event) + (iot_config.stack_depth ? sizeof(uint32_t) : 0);
-  ch->capacity = (size - sizeof *ch) / per;
-  ch->flags = iot_config.stack_depth ? IOT_CF_SITES : 0;
-  struct iot_chunk *old = t->ev_chunk;
   t->ev_chunk = ch;
   if (size < IOT_LARGE_CHUNK) {
     t->next_chunk_size = size * 4;
@@ -70,18 +82,21 @@ static struct iot_chunk *iot_new_events_chunk(struct iot_thread *t) {
      * so the shim's resident memory does not grow with run time.  Only whole pages: the
      * partial pages at either end are shared with neighbouring chunks. */
     iot_advise_pages(ch, size, IOT_MADV_POPULATE_WRITE);
-    if (old && old->size >= IOT_LARGE_CHUNK)
-      iot_advise_pages(old, old->size, MADV_DONTNEED);
+    if (old && old_size >= IOT_LARGE_CHUNK)
+      iot_advise_pages(old, old_size, MADV_DONTNEED);
   }
   return ch;
 }
 
-static struct iot_event *iot_reserve(struct iot_thread *t, uint32_t **site) {
+static struct iot_event *iot_reserve(struct iot_thread *t, struct iot_span *c, uint32_t **site) {
   if (IOT_UNLIKELY(t->gen != iot_gen))
     iot_thread_reset(t);
   struct iot_chunk *ch = t->ev_chunk;
   for (int attempt = 0; attempt < 2; attempt++) {
     if (ch) {
+      /* Settled just before the slot is taken: a jump out after this leaves a torn slot, which
+       * readers count, and the call must not be counted a second time as dropped. */
+      iot_call_settled(c);
       uint32_t i = iot_take_slot(ch);
       if (IOT_LIKELY(i < ch->capacity)) {
         *site = (ch->flags & IOT_CF_SITES)
@@ -97,6 +112,25 @@ static struct iot_event *iot_reserve(struct iot_thread *t, uint32_t **site) {
   return NULL;
 }
 
+/*
+ * The call-site walk may make traced calls of its own (libunwind validates memory through a
+ * pipe), and a signal handler may interrupt it: those calls are recorded, without a site, rather
+ * than walked again inside the walk.  The guard holds the walk's frame address, so a walk left by
+ * siglongjmp (its frame now above the stack pointer) does not keep the guard set for ever.
+ */
+static uint32_t iot_site_once(struct iot_thread *t) {
+  char *here = __builtin_frame_address(0);
+  char *walking = __atomic_load_n(&t->walking, __ATOMIC_RELAXED);
+  if (walking && walking < here)
+    walking = NULL; /* the walk that set it has been unwound */
+  if (walking)
+    return 0;
+  __atomic_store_n(&t->walking, here, __ATOMIC_RELAXED);
+  uint32_t id = iot_stack_site();
+  __atomic_store_n(&t->walking, NULL, __ATOMIC_RELAXED);
+  return id;
+}
+
 static inline int32_t iot_sat32(long v) {
   return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
 }
@@ -108,12 +142,11 @@ void iot_record(struct iot_span *c, int call, int fd, long result, int err, uint
   uint64_t t1 = c->t1;
   int blocked = c->blocked;
   struct iot_thread *t = &iot_self;
-  t->busy++;
   uint32_t *site = NULL;
-  struct iot_event *e = iot_reserve(t, &site);
+  struct iot_event *e = iot_reserve(t, c, &site);
+  iot_call_settled(c); /* no chunk at all: it is counted as dropped just below */
   if (!e) {
     iot_count_drop();
-    t->busy--;
     return;
   }
   uint64_t dur = iot_stamp_dur_ns(c->t0, t1);
@@ -141,7 +174,6 @@ void iot_record(struct iot_span *c, int call, int fd, long result, int err, uint
   e->arg = arg > UINT32_MAX ? UINT32_MAX : (uint32_t)arg;
   e->aux = aux > UINT32_MAX ? UINT32_MAX : (uint32_t)aux;
   if (site)
-    *site = iot_stack_site();
+    *site = iot_site_once(t);
   __atomic_store_n(&e->call, (uint8_t)call, __ATOMIC_RELEASE); /* the slot is valid from here */
-  t->busy--;
 }

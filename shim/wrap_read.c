@@ -26,12 +26,33 @@ static ssize_t iot_do_readv(void *p) {
   return IOT_REAL(readv)(a->fd, a->iov, a->iovcnt);
 }
 
-/* The kind lookup comes first so that a file read pays nothing more than it. */
+static int iot_is_traced_kind(int kind) {
+  return kind == IOT_FD_SOCKET || kind == IOT_FD_PIPE;
+}
+
+/* The kind lookup comes first so that a file read pays nothing more than it.  In a sandbox an
+ * fd never seen before cannot be classified: its read is counted as dropped. */
 static int iot_read_traced(int fd) {
   if (!IOT_LIKELY(iot_tracing))
     return IOT_FD_UNKNOWN;
   int kind = iot_fd_kind(fd);
-  return kind == IOT_FD_SOCKET || kind == IOT_FD_PIPE ? kind : 0;
+  if (IOT_UNLIKELY(kind == IOT_FD_UNASKED) && !iot_in_vfork_child())
+    iot_count_drop();
+  return iot_is_traced_kind(kind) ? kind : 0;
+}
+
+/* A split that fell back (the fd was no socket after all) reads as one call: recorded only if
+ * the fd, asked again, is a socket or a pipe. */
+static ssize_t iot_read_split(struct iot_span *c, int fd, size_t len, iot_copy_fn fn, void *a) {
+  ssize_t ret = iot_split(c, fd, 0, len, fn, a);
+  if (!(c->flags & IOT_EF_HAS_PHASES)) {
+    int err = errno;
+    c->on = iot_is_traced_kind(iot_fd_kind(fd));
+    if (!c->on)
+      iot_call_settled(c); /* a file read: not a call the trace owes anything */
+    errno = err;
+  }
+  return ret;
 }
 
 static ssize_t iot_read_common(int call, int kind, struct iot_read_args *a, iot_copy_fn fn,
@@ -42,9 +63,10 @@ static ssize_t iot_read_common(int call, int kind, struct iot_read_args *a, iot_
     return fn(a);
   /* only a socket can be peeked at; a pipe is read in one phase */
   ssize_t ret = kind == IOT_FD_SOCKET && iot_split_wanted(a->len, 0)
-                    ? iot_split(&c, a->fd, 0, a->len, fn, a)
+                    ? iot_read_split(&c, a->fd, a->len, fn, a)
                     : fn(a);
-  iot_finish(&c, call, a->fd, ret, a->len, aux, 0);
+  if (c.on)
+    iot_finish(&c, call, a->fd, ret, a->len, aux, 0);
   return ret;
 }
 
@@ -79,8 +101,10 @@ IOT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt) {
   if (!c.on)
     return iot_do_readv(&a);
   ssize_t ret = kind == IOT_FD_SOCKET && iot_split_wanted(a.len, 0)
-                    ? iot_split(&c, fd, 0, a.len, iot_do_readv, &a)
+                    ? iot_read_split(&c, fd, a.len, iot_do_readv, &a)
                     : iot_do_readv(&a);
+  if (!c.on)
+    return ret;
   int err = errno;
   iot_end(&c);
   if (ret >= 0 && !a.len) {

@@ -74,18 +74,22 @@ IOT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, 
   return iot_recv_common(IOT_CALL_RECVFROM, &a, iot_do_recvfrom);
 }
 
-/* fds passed with SCM_RIGHTS are new to this process: forget what their numbers were. */
-static void iot_note_passed_fds(struct msghdr *msg) {
+void iot_each_passed_fd(const struct msghdr *msg, void (*note)(int fd)) {
   if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
     return;
-  for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
     if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
       continue;
     size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     const int *fds = (const int *)CMSG_DATA(cm);
     for (size_t i = 0; i < n; i++)
-      iot_fd_closed(fds[i]);
+      note(fds[i]);
   }
+}
+
+/* fds passed with SCM_RIGHTS are new to this process: forget what their numbers were. */
+static void iot_note_passed_fds(struct msghdr *msg) {
+  iot_each_passed_fd(msg, iot_fd_closed);
 }
 
 IOT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {

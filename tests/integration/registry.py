@@ -11,6 +11,7 @@ import robust_messages
 import robust_sites
 import robust_symbols
 import robust_writer
+import robust_fds
 import same
 import servers
 from iotest import Context, Failure
@@ -109,6 +110,14 @@ TESTS["robust.thread_churn"] = robust_writer.thread_churn
 TESTS["robust.sigkill_windows"] = robust_writer.sigkill_windows
 for how in ("fault", "raise", "handler"):
     TESTS[f"robust.own_sigbus_{how}"] = lambda ctx, h=how: robust_writer.own_sigbus(ctx, h)
+# R. Robustness: the fd table, the recording guard and signals.
+TESTS["robust.fork_threads"] = robust_fds.fork_threads
+TESTS["robust.longjmp_out"] = robust_fds.longjmp_out
+TESTS["robust.signal_storm"] = robust_fds.signal_storm
+TESTS["robust.raw_clone_tls"] = robust_fds.raw_clone_tls
+TESTS["robust.stale_fd.preload"] = lambda ctx: robust_fds.stale_fd(ctx, "preload")
+TESTS["robust.stale_fd.split"] = lambda ctx: robust_fds.stale_fd(ctx, "split")
+TESTS["robust.epoll_shared"] = robust_fds.epoll_shared
 
 # F. python3 from Debian as the traced program.
 TESTS["python.select_server"] = servers.select_server

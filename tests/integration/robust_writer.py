@@ -72,7 +72,7 @@ def seccomp(ctx, how, n):
 
 
 def seccomp_past_reserve(ctx, how):
-    p = seccomp(ctx, how, 60000)  # 3.8 MB of events: past the 2 MiB taken before the filter
+    p = seccomp(ctx, how, 60000)  # 1.9 MB of events: past the 768 KiB taken before the filter
     check(p.get("dropped_events", 0) > 0, "no drop counted past the reserve")
 
 

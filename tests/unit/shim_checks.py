@@ -17,7 +17,8 @@ __read_chk __poll_chk __ppoll_chk""".split())
 FOLLOWED = set("""close dup dup2 dup3 fcntl fcntl64 socket socketpair pipe pipe2 close_range closefrom
 _Fork vfork execve execv execvp execvpe execl execlp execle fexecve posix_spawn posix_spawnp
 _exit _Exit prctl seccomp syscall sigaction __sigaction signal bsd_signal ssignal sysv_signal
-__sysv_signal""".split())
+__sysv_signal open open64 openat openat64 __open_2 __open64_2 __openat_2 __openat64_2 creat
+creat64 fclose pclose closedir sendmsg""".split())
 FORTIFIED = re.compile(r"^__(recv|recvfrom|read|readv|poll|ppoll|select|pselect|epoll\w*|accept\w*)_chk$")
 
 
