@@ -150,13 +150,15 @@ void iot_record(struct iot_span *c, int call, int fd, long result, int err, uint
     return;
   }
   uint64_t dur = iot_stamp_dur_ns(c->t0, t1);
+  /* Past 4.3 s the unit is coarser; rounded up, so that what happened inside the call (a split
+   * read's phases, in ns) never ends after it. */
   if (dur <= UINT32_MAX) {
     e->dur = (uint32_t)dur;
-  } else if (dur / 1000u <= UINT32_MAX) {
-    e->dur = (uint32_t)(dur / 1000u);
+  } else if ((dur + 999u) / 1000u <= UINT32_MAX) {
+    e->dur = (uint32_t)((dur + 999u) / 1000u);
     flags |= IOT_DUR_US << IOT_EF_DUR_SHIFT;
   } else {
-    uint64_t ms = dur / 1000000u;
+    uint64_t ms = (dur + 999999u) / 1000000u;
     e->dur = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
     flags |= IOT_DUR_MS << IOT_EF_DUR_SHIFT;
   }

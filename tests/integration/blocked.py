@@ -1,6 +1,6 @@
 """Blocked detection: recvs that wait are blocked, recvs that find data or EAGAIN are not."""
 from counts import traced_load
-from iotest import call, check, check_eq
+from iotest import call, check, check_eq, trace_files
 
 
 def waits(ctx):
@@ -46,3 +46,44 @@ def split_phases(ctx):
     check(wait["time_ns"] >= n * (ms - 5) * 1_000_000,
           f"wait phases took {wait['time_ns']} ns < {n} x {ms - 5} ms")
     check_eq(wait["blocked"], n, "wait phases blocked")
+
+
+def long_split_read(ctx):
+    """A read that waits longer than 4.3 s is stored in microseconds: rounded up, so its copy
+    phase (in ns) still ends inside it, in the trace itself and not only in the exports."""
+    import struct
+    import sys
+    out_dir = ctx.new_dir("out")
+    prog = ("import socket, threading, time; a, b = socket.socketpair(); "
+            "threading.Thread(target=lambda: (time.sleep(4.5), b.send(b'x'))).start(); "
+            "print(a.recv(1))")
+    run = ctx.run_traced([sys.executable, "-c", prog], out_dir, {"IOTRACE_SPLIT": "1"},
+                         timeout=30)
+    check(run.rc == 0 and "b'x'" in run.out, run.describe())
+    units = {0: 1, 1: 1000, 2: 1000000}
+    reads, copies = [], []
+    for path in trace_files(out_dir):
+        with open(path, "rb") as f:
+            data = f.read()
+        off = 4096
+        while off + 64 <= len(data):
+            magic, kind, _flags, size = struct.unpack_from("<IHHI", data, off)
+            if magic != 0x4354494F or size < 1024:
+                off += 1024
+                continue
+            if kind == 1:
+                used, _seq, cap = struct.unpack_from("<III", data, off + 16)
+                for i in range(min(used, cap)):
+                    start, dur, call, flags = struct.unpack_from("<QIBB", data, off + 64 + 32 * i)
+                    end = start + dur * units[(flags >> 3) & 3]
+                    if call == 11 and flags & 0x40:  # recv, split into phases
+                        reads.append((start, end))
+                    elif call == 20:  # the copy phase
+                        copies.append((start, end))
+            off += size
+    long_reads = [r for r in reads if r[1] - r[0] > 4_300_000_000]
+    check(long_reads, f"no split recv longer than 4.3 s among {reads}")
+    for rs, re_ in long_reads:
+        mine = [c for c in copies if rs <= c[0] <= re_]
+        check(mine and all(c[1] <= re_ for c in mine),
+              f"a copy phase ends after its read: read {rs}..{re_}, phases {mine}")

@@ -48,6 +48,7 @@ TESTS["blocked.waits"] = blocked.waits
 TESTS["blocked.data_ready"] = blocked.data_ready
 TESTS["blocked.eagain"] = blocked.eagain
 TESTS["blocked.split_phases"] = blocked.split_phases
+TESTS["blocked.long_split_read"] = blocked.long_split_read
 
 # D. Process lifecycle and hostile output directories.
 TESTS["life.fork"] = lifecycle.fork
