@@ -66,9 +66,18 @@ char *iot_win_at(uint64_t off, int hold, int *err) {
   return w->base + (off - idx * IOT_WIN_SIZE);
 }
 
+/*
+ * A window no chunk holds stays mapped until the cursor is IOT_WIN_GRACE windows past it: threads
+ * that share one thread's state (raw clone() threads without their own TLS) share its chunk, so
+ * one of them may still be storing into a chunk the other has just let go of.  The grace bounds
+ * the address space to a few more windows and makes that store land in mapped memory.
+ */
+#define IOT_WIN_GRACE 8
+
 static void iot_unmap_if_idle(struct iot_window *w, uint64_t cursor) {
-  if (w->refs || iot_sandboxed || w->index_plus1 == cursor / IOT_WIN_SIZE + 1)
-    return; /* the cursor's window: the next claims land there */
+  uint64_t at = cursor / IOT_WIN_SIZE;
+  if (w->refs || iot_sandboxed || w->index_plus1 + IOT_WIN_GRACE > at + 1)
+    return; /* the cursor's window, or one it left only lately */
   munmap(w->base, IOT_WIN_SPAN);
   w->index_plus1 = 0;
   w->base = NULL;
@@ -88,9 +97,10 @@ void iot_win_release(const void *p, uint64_t cursor) {
 void iot_win_moved(uint64_t from, uint64_t cursor) {
   if (from / IOT_WIN_SIZE == cursor / IOT_WIN_SIZE)
     return;
-  struct iot_window *w = iot_find(from / IOT_WIN_SIZE);
-  if (w) /* the cursor left that window: nothing new will start in it */
-    iot_unmap_if_idle(w, cursor);
+  /* the cursor entered a new window: the idle ones it left far enough behind can go */
+  for (unsigned i = 0; i < iot_nwindows; i++)
+    if (iot_windows[i].index_plus1)
+      iot_unmap_if_idle(&iot_windows[i], cursor);
 }
 
 uint64_t iot_win_pin(uint64_t from, uint64_t to) {

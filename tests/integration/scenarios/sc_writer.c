@@ -103,7 +103,8 @@ static int thread_churn(int n) {
   maps[off] = 0;
   for (char *p = maps; (p = strstr(p, ".trace\n")); p++)
     mapped++;
-  sc_say("recvs %ld; mappings of trace files at most 8: %s", ok, mapped <= 8 ? "yes" : "no");
+  /* the writer keeps a few idle windows mapped (windows.c, IOT_WIN_GRACE), never one per thread */
+  sc_say("recvs %ld; mappings of trace files at most 16: %s", ok, mapped <= 16 ? "yes" : "no");
   return ok == 2000L * n ? 0 : 1;
 }
 
