@@ -71,10 +71,12 @@ IOT_EXPORT int fcntl64(int fd, int cmd, ...) {
   return iot_fcntl_done(fd, cmd, IOT_REAL(fcntl64)(fd, cmd, arg));
 }
 
+/* An fd made during a call-site walk is libunwind's (the pipe it validates memory through), not
+ * the program's: its reads are never traced. */
 static void iot_created(int fd, int kind) {
   if (!iot_in_vfork_child()) {
     int err = errno;
-    iot_fd_created(fd, kind);
+    iot_fd_created(fd, iot_self.walking ? IOT_FD_OTHER : kind);
     errno = err;
   }
 }

@@ -114,7 +114,8 @@ for how in ("fault", "raise", "handler"):
 # R. Robustness: the fd table, the recording guard and signals.
 TESTS["robust.fork_threads"] = robust_fds.fork_threads
 TESTS["robust.longjmp_out"] = robust_fds.longjmp_out
-TESTS["robust.signal_storm"] = robust_fds.signal_storm
+TESTS["robust.signal_storm"] = lambda ctx: robust_fds.signal_storm(ctx, "preload")
+TESTS["robust.signal_storm.stack"] = lambda ctx: robust_fds.signal_storm(ctx, "stack")
 TESTS["robust.raw_clone_tls"] = robust_fds.raw_clone_tls
 TESTS["robust.stale_fd.preload"] = lambda ctx: robust_fds.stale_fd(ctx, "preload")
 TESTS["robust.stale_fd.split"] = lambda ctx: robust_fds.stale_fd(ctx, "split")
