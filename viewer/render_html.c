@@ -9,6 +9,7 @@
 #include "model.h"
 #include "render.h"
 #include "render_cost.h"
+#include "stats.h"
 
 /* Above this many events the page gets binned lanes instead: a browser would choke. */
 #define RAW_EVENT_LIMIT 200000u
@@ -219,10 +220,9 @@ int iotv_render_html(FILE *f, const struct iotv_scene *sc) {
   procs(f, sc);
   /* errno names for the tooltips */
   fputs(",\"errnames\":{", f);
-  for (k = 1, i = 0; k < 134; k++) {
-    const char *n = strerrorname_np((int)k);
-    if (n)
-      fprintf(f, "%s\"%u\":\"%s\"", i++ ? "," : "", k, n);
+  for (k = 1; k < IOTV_ERRNOS; k++) {
+    char name[16];
+    fprintf(f, "%s\"%u\":\"%s\"", k > 1 ? "," : "", k, iotv_errno_name(k, name, sizeof name));
   }
   fputs("}", f);
   fputs(",\"lanes\":[", f);

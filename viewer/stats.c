@@ -1,6 +1,7 @@
 /* Aggregation of one trace into per-call statistics, phase accounting and IO-model evidence. */
 #include "stats.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -321,6 +322,14 @@ struct iotv_stats *iotv_stats_collect(struct iotv_trace *t, int by_site) {
     }
   }
   return s;
+}
+
+const char *iotv_errno_name(unsigned bucket, char *buf, size_t len) {
+  const char *n = bucket ? strerrorname_np((int)bucket) : "other";
+  if (n)
+    return n;
+  snprintf(buf, len, "E%u", bucket);
+  return buf;
 }
 
 void iotv_callstat_merge(struct iotv_callstat *into, const struct iotv_callstat *from) {

@@ -2,12 +2,20 @@
 #ifndef IOTV_STATS_H
 #define IOTV_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hist.h"
 #include "reader.h"
 
 #define IOTV_ERRNOS 134 /* errno values Linux defines, 1..133 */
+/* The name of an errno bucket of iotv_callstat.errnos: "EAGAIN", "other" for bucket 0 (values
+ * past the table), "E41" for a number without a name; buf holds what has to be made up. */
+const char *iotv_errno_name(unsigned bucket, char *buf, size_t len);
+/* The buckets in the order they are shown: by number, "other" last (k = 0 .. IOTV_ERRNOS-1). */
+static inline unsigned iotv_errno_shown(unsigned k) {
+  return (k + 1) % IOTV_ERRNOS;
+}
 
 struct iotv_callstat {
   uint64_t count, blocked, would_block, errors;

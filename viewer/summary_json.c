@@ -23,15 +23,13 @@ static void errnos_json(FILE *f, const struct iotv_callstat *c) {
   unsigned e;
   int first = 1;
   fputs(",\"errnos\":{", f);
-  for (e = 1; e <= IOTV_ERRNOS; e++) {
-    unsigned i = e % IOTV_ERRNOS;
-    const char *n = i ? strerrorname_np((int)i) : "other";
-    char unnamed[16];
+  for (e = 0; e < IOTV_ERRNOS; e++) {
+    unsigned i = iotv_errno_shown(e);
+    char name[16];
     if (!c->errnos[i])
       continue;
-    if (!n)
-      snprintf(unnamed, sizeof unnamed, "E%u", i), n = unnamed;
-    fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", n, c->errnos[i]);
+    fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", iotv_errno_name(i, name, sizeof name),
+            c->errnos[i]);
     first = 0;
   }
   fputc('}', f);

@@ -164,13 +164,13 @@ static void errno_lines(FILE *f, const struct iotv_callstat *calls) {
       fprintf(f, "failures by errno:\n");
     any = 1;
     fprintf(f, "  %s:", iotv_call_name(c));
-    for (e = 1; e <= IOTV_ERRNOS; e++) {
-      unsigned i = e % IOTV_ERRNOS; /* the "other" bucket, 0, last */
-      const char *n = i ? strerrorname_np((int)i) : "other";
-      char cnt[32];
+    for (e = 0; e < IOTV_ERRNOS; e++) {
+      unsigned i = iotv_errno_shown(e);
+      char cnt[32], name[16];
       if (!x->errnos[i])
         continue;
-      fprintf(f, "%s %s %s", first ? "" : ",", n ? n : "?", iotv_fmt_count(cnt, x->errnos[i]));
+      fprintf(f, "%s %s %s", first ? "" : ",", iotv_errno_name(i, name, sizeof name),
+              iotv_fmt_count(cnt, x->errnos[i]));
       first = 0;
     }
     fputc('\n', f);
