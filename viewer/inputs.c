@@ -6,12 +6,10 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 static int push(struct iotv_inputs *in, size_t *cap, char *p) {
   if (!p)
@@ -101,57 +99,6 @@ static int add_dir(struct iotv_inputs *in, size_t *cap, const char *dir) {
   return 0;
 }
 
-/* What tells exec images of one process apart: read from the header, zero when unreadable. */
-struct image_key {
-  int valid;
-  uint32_t pid, exec_seq;
-  uint64_t start_ticks;
-  char host[64];
-};
-
-static void image_key(const char *path, struct image_key *k) {
-  struct iot_file_header h;
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO named here must not hang */
-  struct stat st;
-  memset(k, 0, sizeof *k);
-  if (fd < 0)
-    return;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, &h, sizeof h, 0) == sizeof h &&
-      memcmp(h.magic, IOT_MAGIC, sizeof h.magic) == 0) {
-    k->valid = 1;
-    k->pid = h.pid;
-    k->exec_seq = h.exec_seq;
-    k->start_ticks = h.proc_start_ticks;
-    memcpy(k->host, h.host, sizeof k->host);
-  }
-  close(fd);
-}
-
-/*
- * Exec images of one process (same pid, start time and host) in exec order, in the places the
- * arguments gave them: a shell glob lists iotrace.7-1.trace before iotrace.7.trace.  Files of
- * other processes keep their order.
- */
-static void exec_order(struct iotv_inputs *in) {
-  struct image_key *k = calloc(in->n ? in->n : 1, sizeof *k);
-  size_t i, j;
-  if (!k)
-    return;
-  for (i = 0; i < in->n; i++)
-    image_key(in->paths[i], &k[i]);
-  for (i = 0; i < in->n; i++)
-    for (j = i + 1; j < in->n; j++)
-      if (k[i].valid && k[j].valid && k[i].pid == k[j].pid &&
-          k[i].start_ticks == k[j].start_ticks &&
-          strncmp(k[i].host, k[j].host, sizeof k[i].host) == 0 && k[j].exec_seq < k[i].exec_seq) {
-        struct image_key tk = k[i];
-        char *tp = in->paths[i];
-        k[i] = k[j], k[j] = tk;
-        in->paths[i] = in->paths[j], in->paths[j] = tp;
-      }
-  free(k);
-}
-
 int iotv_inputs_expand(struct iotv_inputs *in, int argc, char **argv) {
   size_t cap = 0;
   int i;
@@ -165,7 +112,6 @@ int iotv_inputs_expand(struct iotv_inputs *in, int argc, char **argv) {
       return -1;
     }
   }
-  exec_order(in);
   return 0;
 }
 
@@ -175,6 +121,27 @@ void iotv_inputs_free(struct iotv_inputs *in) {
     free(in->paths[i]);
   free(in->paths);
   memset(in, 0, sizeof *in);
+}
+
+/* Two files of one process: the same pid, start time and host, before and after an exec. */
+static int same_process(const struct iotv_trace *a, const struct iotv_trace *b) {
+  return a->hdr.pid == b->hdr.pid && a->hdr.proc_start_ticks == b->hdr.proc_start_ticks &&
+         strncmp(a->hdr.host, b->hdr.host, sizeof a->hdr.host) == 0;
+}
+
+/*
+ * Exec images of one process in exec order, in the places the arguments gave them: a shell glob
+ * lists iotrace.7-1.trace before iotrace.7.trace.  Files of other processes keep their order.
+ */
+static void exec_order(struct iotv_trace *tr, size_t n) {
+  size_t i, j;
+  for (i = 0; i < n; i++)
+    for (j = i + 1; j < n; j++)
+      if (same_process(&tr[i], &tr[j]) && tr[j].hdr.exec_seq < tr[i].hdr.exec_seq) {
+        struct iotv_trace tmp = tr[i];
+        tr[i] = tr[j];
+        tr[j] = tmp;
+      }
 }
 
 struct iotv_trace *iotv_open_traces(int argc, char **argv, size_t *n, int *status) {
@@ -197,6 +164,8 @@ struct iotv_trace *iotv_open_traces(int argc, char **argv, size_t *n, int *statu
     (*n)++;
   }
   iotv_inputs_free(&in);
+  if (tr)
+    exec_order(tr, *n);
   return tr;
 }
 
