@@ -10,9 +10,11 @@
 #define RECENT_PHASES 4
 
 void iotv_trace_span(struct iotv_trace *t, uint64_t *start, uint64_t *end) {
-  uint64_t d = iotv_trace_duration_hint(t);
+  uint64_t d = t->span_known ? t->span_ns : iotv_trace_duration_hint(t);
   size_t i;
-  if (d == 0) {
+  /* A file that did not close says nothing of its end: one pass over its events, done once (the
+   * outputs ask per lane), before any filter is bound, so the span is the process's. */
+  if (d == 0 && !t->span_known) {
     for (i = 0; i < t->nthreads; i++) {
       struct iotv_cursor c;
       const struct iot_event *e;
@@ -22,6 +24,8 @@ void iotv_trace_span(struct iotv_trace *t, uint64_t *start, uint64_t *end) {
           d = e->start_ns + iot_event_dur_ns(e);
     }
   }
+  t->span_ns = d;
+  t->span_known = 1;
   *start = t->anchor_ns;
   *end = t->anchor_ns + d;
 }

@@ -28,7 +28,8 @@ struct iotv_lanes {
   size_t n;
 };
 
-/* The span a trace covers on the common axis (a pass over events if it did not close). */
+/* The span a trace covers on the common axis (one pass over its events, the first time, if it did
+ * not close). */
 void iotv_trace_span(struct iotv_trace *t, uint64_t *start, uint64_t *end);
 void iotv_lanes_init(struct iotv_lanes *l, uint64_t from, uint64_t to, unsigned ncells);
 /* Adds one lane per thread of t; -1 when out of memory. */

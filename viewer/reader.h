@@ -64,6 +64,8 @@ struct iotv_trace {
   struct iot_file_header hdr;
   uint64_t anchor_ns; /* where the file's time 0 sits on the common axis: align.c chooses */
   const struct iotv_filter *filter; /* when set, cursors skip the events it leaves out */
+  uint64_t span_ns; /* from the anchor to the process's end, once iotv_trace_span knows it */
+  int span_known;
   uint64_t end;                  /* where the chunk scan stopped */
   int truncated;                 /* the file ends before the data it claims */
   unsigned damaged_ranges;       /* stretches skipped while resynchronising */
