@@ -5,7 +5,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES="build-essential cmake pkg-config libunwind-dev uthash-dev python3 \
   nginx-light redis-server redis-tools memcached wrk strace ltrace clang libclang-rt-14-dev liburing-dev chromium \
-  fonts-dejavu-core dnsmasq-base bind9-dnsutils vsftpd apache2-bin apache2-utils"
+  fonts-dejavu-core dnsmasq-base bind9-dnsutils vsftpd apache2-bin apache2-utils \
+  scdoc mandoc man-db bash-completion"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
