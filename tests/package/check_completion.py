@@ -40,6 +40,9 @@ def main():
     ap.add_argument("--script", required=True, help="the completion file")
     ap.add_argument("--viewer", required=True, help="the iotrace binary to complete for")
     args = ap.parse_args()
+    if not os.path.exists(args.script):
+        print(f"FAIL: no completion file at {args.script}")
+        return 1
     if not os.path.exists(BASH_COMPLETION):
         print(f"FAIL: {BASH_COMPLETION} is missing (apt-get install bash-completion)")
         return 1

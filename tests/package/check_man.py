@@ -20,8 +20,8 @@ def fail(msg):
 def page_path(man_dir, page):
     path = os.path.join(man_dir, page)
     if not os.path.exists(path):
-        fail(f"{path} was not built: scdoc was not found when the tree was configured "
-             "(apt-get install scdoc, then configure again)")
+        fail(f"{path} was not built: the tree has no page target, or scdoc was not found "
+             "when it was configured (apt-get install scdoc, then configure again)")
     return path
 
 
